@@ -1,0 +1,1 @@
+"""Forecast metrics and baselines: numpy only, no Kedro, so they can be reused alone."""

@@ -1,0 +1,52 @@
+"""From a price table to model inputs and back, for both target settings.
+
+``price``: the assignment's setting. Features are price levels; the model predicts the
+next Close level (after MinMax scaling). It cannot predict beyond the training range.
+
+``log_return``: the scale-free setting. Features are daily log returns; the model
+predicts the next day's log return of Close, and the price forecast is
+``previous close * exp(predicted return)``. Nothing depends on the price level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler
+
+TARGETS = ("price", "log_return")
+TARGET_COLUMN = "Close"
+
+
+def feature_frame(prices: pd.DataFrame, features: list[str], target: str) -> pd.DataFrame:
+    """Model features indexed by date; ``log_return`` loses the first day."""
+    levels = prices.set_index("Date")[features].astype("float64")
+    if target == "price":
+        return levels
+    return np.log(levels).diff().iloc[1:]
+
+
+def fit_minmax(features: pd.DataFrame) -> MinMaxScaler:
+    return MinMaxScaler().fit(features.to_numpy())
+
+
+def sliding_windows(values: np.ndarray, lookback: int) -> np.ndarray:
+    """All windows ``values[i - lookback:i]`` for ``i`` in ``lookback..len(values)-1``.
+
+    Window ``k`` ends the day before position ``k + lookback``, the day it predicts, so
+    a window never contains its own target.
+    """
+    windows = np.lib.stride_tricks.sliding_window_view(values, lookback, axis=0)
+    return np.ascontiguousarray(windows[:-1].transpose(0, 2, 1))
+
+
+def inverse_column(scaler: MinMaxScaler, scaled: np.ndarray, column: int) -> np.ndarray:
+    """Undo MinMax scaling for one column of a multi-column scaler."""
+    return (scaled - scaler.min_[column]) / scaler.scale_[column]
+
+
+def to_price(model_output: np.ndarray, previous_close: np.ndarray, target: str) -> np.ndarray:
+    """Turn an unscaled model output (level or log return) into a Close price."""
+    if target == "price":
+        return model_output
+    return previous_close * np.exp(model_output)

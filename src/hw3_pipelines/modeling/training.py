@@ -1,0 +1,114 @@
+"""One training loop for every model in the project.
+
+The loop is deliberately short: seeded batch order, AdamW, optional clipping by norm,
+one host sync per epoch (losses are summed on the device), and the best weights by
+validation loss kept in memory and restored at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+Batch = tuple[torch.Tensor, ...]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-2
+    grad_clip_norm: float | None = None
+    seed: int = 42
+
+    def __post_init__(self):
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be a positive integer, got {self.epochs}")
+
+
+@dataclass
+class TrainResult:
+    model: nn.Module
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA when present; anything else is passed to ``torch.device``."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def make_reproducible(seed: int, num_threads: int | None) -> None:
+    """Seed torch and pin its thread count, the two things that make CPU reruns match.
+
+    Float reductions split over a different number of threads add up in a different
+    order, so an unpinned thread count is enough to change the last bits of a loss.
+    """
+    if num_threads:
+        torch.set_num_threads(num_threads)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def train(
+    model: nn.Module,
+    batches: Callable[[torch.Generator], Sequence[Batch]],
+    loss_fn: Callable[[nn.Module, Batch], torch.Tensor],
+    config: TrainConfig,
+    val_loss_fn: Callable[[nn.Module], float] | None = None,
+    desc: str = "train",
+) -> TrainResult:
+    """Train ``model`` in place and return it with its best weights loaded.
+
+    ``batches(generator)`` returns one epoch's batches, already on the model's device,
+    in an order drawn from ``generator``; ``loss_fn(model, batch)`` returns a scalar
+    loss; ``val_loss_fn(model)`` scores the model after each epoch (in eval mode, no
+    grad). Without it the best epoch is the one with the lowest training loss.
+    """
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    generator = torch.Generator().manual_seed(config.seed)
+    device = next(model.parameters()).device
+    result = TrainResult(model=model)
+    best_loss, best_state = float("inf"), None
+    progress = tqdm(total=None, desc=desc, unit="step", dynamic_ncols=True, disable=None)
+    for epoch in range(1, config.epochs + 1):
+        started = time.perf_counter()
+        epoch_batches = batches(generator)
+        if progress.total is None:
+            progress.total = config.epochs * len(epoch_batches)
+        model.train()
+        loss_sum = torch.zeros((), device=device)
+        for batch in epoch_batches:
+            loss = loss_fn(model, batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip_norm:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip_norm)
+            optimizer.step()
+            loss_sum += loss.detach()
+            progress.update()
+        record = {"epoch": epoch, "train_loss": (loss_sum / len(epoch_batches)).item()}
+        if val_loss_fn is not None:
+            model.eval()
+            with torch.no_grad():
+                record["val_loss"] = float(val_loss_fn(model))
+        record["seconds"] = time.perf_counter() - started
+        result.history.append(record)
+        score = record.get("val_loss", record["train_loss"])
+        if score < best_loss:
+            best_loss, result.best_epoch = score, epoch
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        progress.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k.endswith("loss")})
+    progress.close()
+    model.load_state_dict(best_state)
+    model.eval()
+    return result

@@ -1,0 +1,70 @@
+"""Getting daily prices into Yahoo's CSV layout, from yfinance or from a file.
+
+Kept apart from ``nodes.py`` because it is the only code here that touches the network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from hw3_pipelines.errors import InputDataError
+
+YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
+
+OFFLINE_HINT = (
+    "To run offline, point the pipeline at a Yahoo-format CSV: "
+    '--params "btc.ingest.source=csv,btc.ingest.csv_path=PATH", or reuse the last raw '
+    "snapshot with: kedro run --pipeline btc --from-nodes validate_btc_prices"
+)
+
+
+def read_price_csv(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(f"price file not found: {path}")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputDataError(f"{path} is not a readable CSV file: {error}") from None
+
+
+def download_yahoo(ticker: str, start: str, end: str | None) -> pd.DataFrame:
+    """Daily OHLCV from Yahoo, unadjusted, in the layout of Yahoo's CSV download.
+
+    yfinance returns an empty frame rather than raising when Yahoo cannot be reached or
+    the ticker is unknown, so emptiness is the failure signal. ``end`` is inclusive here
+    (yfinance's is exclusive); ``None`` means up to today.
+    """
+    import yfinance as yf
+
+    end_exclusive = (pd.Timestamp(end) + pd.Timedelta(days=1)).date().isoformat() if end else None
+    frame = yf.download(
+        ticker,
+        start=start,
+        end=end_exclusive,
+        interval="1d",
+        auto_adjust=False,
+        actions=False,
+        progress=False,
+        multi_level_index=False,
+    )
+    if frame is None or frame.empty:
+        raise InputDataError(
+            f"yfinance returned no data for {ticker} from {start} to {end or 'today'} "
+            f"(no network, Yahoo unavailable, or an unknown ticker). {OFFLINE_HINT}"
+        )
+    return to_yahoo_layout(frame)
+
+
+def to_yahoo_layout(frame: pd.DataFrame) -> pd.DataFrame:
+    """Flatten a yfinance frame (Date index, maybe (field, ticker) columns) to Yahoo's CSV."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame = frame.copy()
+        frame.columns = frame.columns.get_level_values(0)
+    frame = frame.reset_index()
+    frame["Date"] = pd.to_datetime(frame["Date"]).dt.strftime("%Y-%m-%d")
+    if "Adj Close" not in frame:
+        frame["Adj Close"] = frame["Close"]
+    return frame[YAHOO_COLUMNS]

@@ -1,0 +1,69 @@
+"""Figures of the btc pipeline. Each returns a ``Figure`` for a MatplotlibDataset to save.
+
+Figures are built without pyplot, so no global state and no GUI backend is involved.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+
+def _dated(frame: pd.DataFrame, column: str = "Date") -> pd.Series:
+    return pd.to_datetime(frame[column])
+
+
+def split(train: pd.DataFrame, test: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(_dated(train), train["Close"], color="tab:blue", lw=1, label=f"train ({len(train)} days)")
+    ax.plot(_dated(test), test["Close"], color="tab:orange", lw=1, label=f"test ({len(test)} days)")
+    ax.set(title="BTC-USD daily Close: chronological split", ylabel="USD")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def training_loss(history: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(history["epoch"], history["train_loss"], label="train")
+    if "val_loss" in history:
+        ax.plot(history["epoch"], history["val_loss"], label="validation")
+        best = history.loc[history["best"]]
+        ax.scatter(best["epoch"], best["val_loss"], color="black", zorder=3, label="best epoch")
+    ax.set(title="Training loss (MSE on scaled targets)", xlabel="epoch", ylabel="MSE", yscale="log")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def predictions(frame: pd.DataFrame, report: dict) -> Figure:
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    ax = fig.subplots()
+    dates = _dated(frame, "date")
+    ax.plot(dates, frame["actual"], color="black", lw=1, label="actual")
+    ax.plot(dates, frame["predicted"], color="tab:red", lw=1, label="LSTM prediction")
+    if report.get("train_close_max"):
+        ax.axhline(report["train_close_max"], color="grey", ls="--", lw=1, label="training maximum")
+    ax.set(
+        title=f"Test period, target={report['target']}: relative MAE vs naive "
+        f"{report['relative_mae']:.3f}",
+        ylabel="USD",
+    )
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def forecast(prices: pd.DataFrame, result: pd.DataFrame, history_days: int = 180) -> Figure:
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    ax = fig.subplots()
+    recent = prices.tail(history_days)
+    ax.plot(_dated(recent), recent["Close"], color="black", lw=1, label="history")
+    ax.plot(_dated(result, "date"), result["forecast_close"], color="tab:red", lw=1.5,
+            label=f"recursive forecast ({len(result)} days)")
+    ax.set(title="BTC-USD forecast past the last date", ylabel="USD")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
