@@ -1,0 +1,257 @@
+"""Nodes of the hafez pipelines: corpus → clean → tokenize → train → evaluate → sample.
+
+Text travels between nodes in one layout: one hemistich per line, a blank line between
+ghazals. Every text file is UTF-8.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+from torch.nn import functional as F
+
+from hw3_pipelines.errors import InputDataError, ParameterError
+from hw3_pipelines.modeling.models import CharLM, CharLMConfig, count_parameters
+from hw3_pipelines.modeling.training import TrainConfig, make_reproducible, resolve_device, train
+from hw3_pipelines.text.ngram import KneserNey
+from hw3_pipelines.text.normalize import normalize_line, normalize_poems
+from hw3_pipelines.text.vocab import build_vocab, decode, encode
+
+logger = logging.getLogger(__name__)
+
+POEM_BREAK = "\n\n"
+
+
+def poems_to_text(poems: list[list[str]]) -> str:
+    return POEM_BREAK.join("\n".join(poem) for poem in poems) + "\n"
+
+
+def text_to_poems(text: str) -> list[list[str]]:
+    blocks = text.replace("\r\n", "\n").split(POEM_BREAK)
+    poems = [[line for line in block.split("\n") if line.strip()] for block in blocks]
+    return [poem for poem in poems if poem]
+
+
+def load_corpus(corpus_path: str | None) -> str:
+    """The corpus as text: the Divan packaged in ``hafez`` by default, else a UTF-8 file."""
+    if corpus_path is None:
+        source = importlib.resources.files("hafez") / "data" / "hafez.json"
+        poems = [entry["poem"] for entry in json.loads(source.read_text(encoding="utf-8"))]
+    else:
+        path = Path(corpus_path)
+        if not path.is_file():
+            raise InputDataError(f"corpus file not found: {path}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise InputDataError(
+                f"corpus file {path} is not UTF-8 (byte {error.start}: {error.reason}); "
+                "convert it first, e.g. iconv -f WINDOWS-1256 -t UTF-8"
+            ) from None
+        poems = text_to_poems(text.lstrip("\ufeff"))
+    if not poems:
+        raise InputDataError(f"the corpus {corpus_path or 'hafez.json'} has no verse in it")
+    return poems_to_text(poems)
+
+
+def clean_corpus(raw_text: str) -> tuple[str, dict]:
+    """Normalise every hemistich (see ``text.normalize``) and report what changed."""
+    poems, report = normalize_poems(text_to_poems(raw_text))
+    if not poems:
+        raise InputDataError("nothing is left of the corpus after cleaning: it holds no letters")
+    logger.info("Cleaned %d poems, %d hemistichs: %s", report["poems"], report["hemistichs"], report["changes"])
+    return poems_to_text(poems), report
+
+
+def tokenize(clean_text: str, split: dict) -> tuple[dict, dict, dict]:
+    """Character vocabulary, a seeded split by whole ghazals, and the id streams.
+
+    Each part is its poems joined in corpus order, each poem followed by a blank line,
+    so the model learns where a ghazal ends. No poem is in both parts.
+    """
+    poems = text_to_poems(clean_text)
+    n_val = max(1, round(len(poems) * split["val_fraction"]))
+    if n_val >= len(poems):
+        raise InputDataError(f"the corpus has {len(poems)} poems: too few to hold out {n_val} for validation")
+    order = np.random.default_rng(split["seed"]).permutation(len(poems))
+    val_poems = sorted(int(i) for i in order[:n_val])
+    train_poems = sorted(int(i) for i in order[n_val:])
+    vocab = build_vocab(clean_text)
+    streams = {
+        "train": encode(poems_to_text([poems[i] for i in train_poems]) + "\n", vocab),
+        "val": encode(poems_to_text([poems[i] for i in val_poems]) + "\n", vocab),
+    }
+    return vocab, {"train_poems": train_poems, "val_poems": val_poems}, streams
+
+
+def _stream_loss(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
+    """Mean cross-entropy (nats/char) over one long stream, state carried across chunks."""
+    total, state = 0.0, None
+    for start in range(0, len(ids) - 1, chunk):
+        x = ids[start : start + chunk][None]
+        y = ids[start + 1 : start + chunk + 1][None]
+        x = x[:, : y.shape[1]]
+        logits, state = model(x, state)
+        total += F.cross_entropy(logits[0], y[0], reduction="sum").item()
+    return total / (len(ids) - 1)
+
+
+def train_char_lm(streams: dict, vocab: dict, params: dict):
+    """Train the character model with truncated BPTT over ``bptt``-character chunks.
+
+    Each epoch cuts the training stream into chunks at a fresh random offset and visits
+    them in a seeded random order, so every character is a target once per epoch and
+    gradients flow back at most ``bptt`` steps. The best epoch by validation loss wins.
+    """
+    training = params["training"]
+    make_reproducible(training["seed"], training.get("num_threads"))
+    device = resolve_device(training.get("device", "auto"))
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), **params["model"])).to(device)
+    train_ids = torch.from_numpy(streams["train"]).to(device)
+    val_ids = torch.from_numpy(streams["val"]).to(device)
+    bptt, batch_size = training["bptt"], training["batch_size"]
+    if len(train_ids) <= 2 * bptt:
+        raise ParameterError(f"hafez.training.bptt={bptt} is too long for a training text of {len(train_ids)} characters")
+
+    def batches(generator: torch.Generator):
+        offset = int(torch.randint(bptt, (1,), generator=generator))
+        n_chunks = (len(train_ids) - offset - 1) // bptt
+        x = train_ids[offset : offset + n_chunks * bptt].view(n_chunks, bptt)
+        y = train_ids[offset + 1 : offset + 1 + n_chunks * bptt].view(n_chunks, bptt)
+        order = torch.randperm(n_chunks, generator=generator).to(device)
+        return [(x[i], y[i]) for i in order.split(batch_size)]
+
+    def loss_fn(m: CharLM, batch):
+        logits, _ = m(batch[0])
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1))
+
+    result = train(
+        model,
+        batches,
+        loss_fn,
+        config=TrainConfig(
+            epochs=training["epochs"],
+            learning_rate=training["learning_rate"],
+            weight_decay=training["weight_decay"],
+            grad_clip_norm=training["grad_clip_norm"],
+            seed=training["seed"],
+        ),
+        val_loss_fn=lambda m: _stream_loss(m, val_ids),
+        desc="hafez",
+    )
+    history = pd.DataFrame(result.history)
+    history["best"] = history["epoch"] == result.best_epoch
+    logger.info("Trained %d parameters; best epoch %d.", count_parameters(model), result.best_epoch)
+    return result.model.cpu(), history, _loss_plot(history)
+
+
+def _loss_plot(history: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(history["epoch"], history["train_loss"], label="train (dropout on)")
+    ax.plot(history["epoch"], history["val_loss"], label="validation")
+    best = history.loc[history["best"]]
+    ax.scatter(best["epoch"], best["val_loss"], color="black", zorder=3, label="best epoch")
+    ax.set(title="Character model loss", xlabel="epoch", ylabel="nats / character")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, ngram_orders: list[int]) -> dict:
+    """Validation loss of the model and of Kneser-Ney n-grams fitted on the same training text."""
+    with torch.no_grad():
+        nats = _stream_loss(model.eval(), torch.from_numpy(streams["val"]))
+    train_text, val_text = decode(streams["train"], vocab), decode(streams["val"], vocab)
+    ngram = {
+        str(order): KneserNey(order, vocab_size=len(vocab)).fit(train_text).nats_per_char(val_text, start=1)
+        for order in ngram_orders
+    }
+    best_order = min(ngram, key=ngram.get)
+    return {
+        "val_nats_per_char": nats,
+        "val_bits_per_char": nats / math.log(2),
+        "val_characters": len(val_text) - 1,
+        "ngram": ngram,
+        "best_ngram_order": int(best_order),
+        "beats_best_ngram": nats < ngram[best_order],
+        "parameters": count_parameters(model),
+    }
+
+
+def sample_verse(model: CharLM, vocab: dict, clean_text: str, sample: dict) -> tuple[str, dict]:
+    """Continue the seed text with temperature and top-k sampling, seeded, and report on it."""
+    seed_text = normalize_line(sample["seed_text"])
+    unknown = sorted(set(seed_text) - vocab.keys())
+    if unknown:
+        raise InputDataError(
+            f"hafez.sample.seed_text has characters outside the model's vocabulary: {unknown}"
+        )
+    if not seed_text:
+        raise ParameterError("hafez.sample.seed_text is empty after normalisation")
+    if sample["temperature"] <= 0:
+        raise ParameterError(f"hafez.sample.temperature must be > 0, got {sample['temperature']}")
+    torch.manual_seed(sample["seed"])
+    ids = generate(
+        model, encode(seed_text + "\n", vocab), vocab, sample["ghazals"], sample["max_chars"],
+        sample["temperature"], sample.get("top_k"),
+    )
+    generated = decode(ids, vocab)
+    poems = text_to_poems(seed_text + "\n" + generated)
+    text = poems_to_text(poems)
+    return text, sample_report(poems, seed_text, clean_text, sample)
+
+
+def generate(model, prompt, vocab, ghazals, max_chars, temperature, top_k) -> list[int]:
+    """Sample characters until ``ghazals`` poem breaks or ``max_chars`` characters."""
+    newline = vocab["\n"]
+    model = model.eval()
+    out: list[int] = []
+    with torch.no_grad():
+        logits, state = model(torch.as_tensor(prompt)[None])
+        logits = logits[0, -1]
+        breaks, previous = 0, int(prompt[-1])
+        while len(out) < max_chars:
+            logits = logits / temperature
+            if top_k:
+                kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
+            out.append(token)
+            if token == newline and previous == newline:
+                breaks += 1
+                if breaks == ghazals:
+                    break
+            previous = token
+            logits, state = model(torch.tensor([[token]]), state)
+            logits = logits[0, -1]
+    return out
+
+
+def sample_report(poems: list[list[str]], seed_text: str, clean_text: str, sample: dict) -> dict:
+    """How much of the sample is real Persian from the corpus, and how much is copied."""
+    corpus_lines = [line for poem in text_to_poems(clean_text) for line in poem]
+    corpus_words = {word for line in corpus_lines for word in line.split()}
+    corpus_line_set = set(corpus_lines)
+    lines = [line for poem in poems for line in poem][1:]  # the seed is not the model's work
+    words = [word for line in lines for word in line.split()]
+    return {
+        "settings": {k: sample[k] for k in ("temperature", "top_k", "seed", "ghazals")},
+        "seed_text": seed_text,
+        "ghazals": len(poems),
+        "hemistichs": len(lines),
+        "words": len(words),
+        "known_word_share": sum(word in corpus_words for word in words) / max(len(words), 1),
+        "copied_hemistich_share": sum(line in corpus_line_set for line in lines) / max(len(lines), 1),
+        "mean_hemistich_chars": float(np.mean([len(line) for line in lines])) if lines else 0.0,
+        "corpus_mean_hemistich_chars": float(np.mean([len(line) for line in corpus_lines])),
+    }

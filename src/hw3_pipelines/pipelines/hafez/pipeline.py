@@ -1,0 +1,59 @@
+"""Wiring of ``hafez`` (corpus to model to verse) and ``hafez_sample`` (verse from the saved model)."""
+
+from kedro.pipeline import Pipeline, node
+
+from hw3_pipelines.pipelines.hafez import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return training_pipeline() + sampling_pipeline()
+
+
+def training_pipeline() -> Pipeline:
+    return Pipeline(
+        [
+            node(nodes.load_corpus, "params:hafez.corpus_path", "hafez_raw_corpus", name="load_hafez_corpus", tags="ingest"),
+            node(
+                nodes.clean_corpus,
+                "hafez_raw_corpus",
+                ["hafez_clean_corpus", "hafez_clean_report"],
+                name="clean_hafez_corpus",
+                tags="ingest",
+            ),
+            node(
+                nodes.tokenize,
+                ["hafez_clean_corpus", "params:hafez.split"],
+                ["hafez_vocab", "hafez_split", "hafez_token_ids"],
+                name="tokenize_hafez_corpus",
+                tags="features",
+            ),
+            node(
+                nodes.train_char_lm,
+                ["hafez_token_ids", "hafez_vocab", "params:hafez"],
+                ["hafez_model", "hafez_training_history", "hafez_loss_plot"],
+                name="train_hafez_model",
+                tags="training",
+            ),
+            node(
+                nodes.evaluate_char_lm,
+                ["hafez_model", "hafez_token_ids", "hafez_vocab", "params:hafez.evaluation.ngram_orders"],
+                "hafez_metrics",
+                name="evaluate_hafez_model",
+                tags="inference",
+            ),
+        ]
+    )
+
+
+def sampling_pipeline() -> Pipeline:
+    return Pipeline(
+        [
+            node(
+                nodes.sample_verse,
+                ["hafez_model", "hafez_vocab", "hafez_clean_corpus", "params:hafez.sample"],
+                ["hafez_samples", "hafez_sample_report"],
+                name="sample_hafez_verse",
+                tags="inference",
+            )
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Persian text handling: normalisation, character vocabulary, n-gram baseline. No Kedro."""
