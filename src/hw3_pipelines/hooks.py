@@ -1,4 +1,4 @@
-"""Cross-cutting run bookkeeping: a versioned JSON manifest of every run.
+"""Cross-cutting run work: parameter checks before a run, a versioned JSON manifest after.
 
 Seeding is not done here: each stochastic node seeds itself from its parameters, so a
 node gives the same output however it is run (alone, in a slice, in a notebook).
@@ -19,8 +19,21 @@ from typing import Any
 import torch
 from kedro.framework.hooks import hook_impl
 
+from hw3_pipelines.parameters import validate_parameters
+
 PACKAGES = ("kedro", "kedro-datasets", "torch", "numpy", "pandas", "scikit-learn", "yfinance", "hafez")
 RAW_LAYER_DIR = "data/01_raw"
+
+
+class ParameterValidationHooks:
+    """Fails a run before its first node when a parameter it uses is malformed."""
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline, catalog) -> None:
+        sections = {
+            name.removeprefix("params:").split(".")[0] for name in pipeline.inputs() if name.startswith("params:")
+        }
+        validate_parameters(catalog.load("parameters"), sections)
 
 
 class RunManifestHooks:

@@ -1,8 +1,8 @@
 """Project settings: Kedro defaults except where noted."""
 
-from hw3_pipelines.hooks import RunManifestHooks
+from hw3_pipelines.hooks import ParameterValidationHooks, RunManifestHooks
 
-HOOKS = (RunManifestHooks(),)
+HOOKS = (RunManifestHooks(), ParameterValidationHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
