@@ -57,4 +57,4 @@ def test_missing_key_is_named():
 def test_a_run_with_a_bad_parameter_stops_before_any_node(project_copy):
     with pytest.raises(ParameterError, match="btc.train_fraction"):
         run_pipeline(project_copy, "btc", {"btc": {"train_fraction": 2}})
-    assert not (project_copy / "data" / "01_raw" / "btc_usd_daily.csv").exists()
+    assert not (project_copy / "data" / "01_raw").exists()

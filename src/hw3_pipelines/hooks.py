@@ -98,17 +98,18 @@ def _pipeline_parameters(pipeline, catalog) -> dict[str, Any]:
 
 
 def _raw_input_hashes(project: Path, pipeline, catalog) -> dict[str, str]:
-    """sha256 of every file-backed dataset of the run that lives in the raw layer."""
+    """sha256 of the file each raw-layer dataset of the run read or wrote (newest version)."""
     hashes = {}
     for name in sorted(pipeline.datasets()):
         if name.startswith("params:") or name == "parameters" or name not in catalog:
             continue
-        filepath = catalog.get(name)._describe().get("filepath")
-        if filepath and RAW_LAYER_DIR in str(filepath):
-            path = Path(str(filepath))
-            path = path if path.is_absolute() else project / path
-            if path.is_file():
-                hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        dataset = catalog.get(name)
+        if RAW_LAYER_DIR not in str(dataset._describe().get("filepath", "")):
+            continue
+        path = Path(str(dataset._get_load_path()))
+        path = path if path.is_absolute() else project / path
+        if path.is_file():
+            hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
 
 

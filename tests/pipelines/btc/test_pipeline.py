@@ -21,7 +21,7 @@ def finished_run(project_copy, real_btc_csv):
 
 def test_real_snapshot_end_to_end(finished_run, real_btc_csv):
     project = finished_run
-    raw = pd.read_csv(project / "data/01_raw/btc_usd_daily.csv")
+    raw = pd.read_csv(latest(project, "data/01_raw/btc_usd_daily.csv"))
     pd.testing.assert_frame_equal(raw, pd.read_csv(real_btc_csv))
     report = json.loads(latest(project, "data/08_reporting/btc_metrics.json").read_text())
     assert report["n_test_days"] == 866 and report["test_end"] == "2026-07-22"
@@ -43,7 +43,7 @@ def test_reloaded_model_reproduces_saved_predictions(finished_run):
     project = finished_run
     weights = latest(project, "data/06_models/btc_lstm.pt")
     model = TorchModelDataset(filepath=str(weights.parent.parent), version=Version(weights.parent.name, None)).load()
-    windows = pd.read_pickle(project / "data/05_model_input/btc_windows.pkl")
+    windows = pd.read_pickle(latest(project, "data/05_model_input/btc_windows.pkl"))
     scaler = pd.read_pickle(latest(project, "data/06_models/btc_scaler.pkl"))
     output = inverse_column(scaler, predict(model, windows["X_test"]), windows["close_index"])
     saved = pd.read_csv(latest(project, "data/07_model_output/btc_predictions.csv"))

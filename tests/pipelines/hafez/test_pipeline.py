@@ -13,9 +13,9 @@ def test_train_then_sample_again_without_retraining(project_copy):
     assert metrics["val_bits_per_char"] == metrics["val_nats_per_char"] / 0.6931471805599453
     clean = json.loads(latest(project_copy, "data/08_reporting/hafez_clean_report.json").read_text(encoding="utf-8"))
     assert clean["poems"] == 495 and clean["char_inventory"]["ا"] == 24563
-    vocab_text = (project_copy / "data/04_feature/hafez_vocab.json").read_text(encoding="utf-8")
+    vocab_text = latest(project_copy, "data/04_feature/hafez_vocab.json").read_text(encoding="utf-8")
     assert '"ا"' in vocab_text  # readable Persian, not \u escapes
-    split = json.loads((project_copy / "data/04_feature/hafez_split.json").read_text())
+    split = json.loads(latest(project_copy, "data/04_feature/hafez_split.json").read_text())
     assert len(split["val_poems"]) == 50 and not set(split["val_poems"]) & set(split["train_poems"])
 
     first = latest(project_copy, "data/07_model_output/hafez_samples.txt").read_text(encoding="utf-8")
