@@ -44,7 +44,7 @@ def test_reloaded_model_reproduces_saved_predictions(finished_run):
     weights = latest(project, "data/06_models/btc_lstm.pt")
     model = TorchModelDataset(filepath=str(weights.parent.parent), version=Version(weights.parent.name, None)).load()
     windows = pd.read_pickle(latest(project, "data/05_model_input/btc_windows.pkl"))
-    scaler = pd.read_pickle(latest(project, "data/06_models/btc_scaler.pkl"))
+    scaler = pd.read_pickle(latest(project, "data/04_feature/btc_scaler.pkl"))
     output = inverse_column(scaler, predict(model, windows["X_test"]), windows["close_index"])
     saved = pd.read_csv(latest(project, "data/07_model_output/btc_predictions.csv"))
     np.testing.assert_allclose(to_price(output, windows["test_previous_close"], "price"), saved["predicted"], rtol=1e-12)

@@ -151,10 +151,10 @@ def train_char_lm(streams: dict, vocab: dict, params: dict):
     history = pd.DataFrame(result.history)
     history["best"] = history["epoch"] == result.best_epoch
     logger.info("Trained %d parameters; best epoch %d.", count_parameters(model), result.best_epoch)
-    return result.model.cpu(), history, _loss_plot(history)
+    return result.model.cpu(), history, loss_plot(history)
 
 
-def _loss_plot(history: pd.DataFrame) -> Figure:
+def loss_plot(history: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.subplots()
     ax.plot(history["epoch"], history["train_loss"], label="train (dropout on)")

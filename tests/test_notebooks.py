@@ -1,0 +1,35 @@
+"""The two assignment notebooks run, as thin readers, against a conf/test run's outputs."""
+
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.conftest import PROJECT_ROOT, run_pipeline
+
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_both_notebooks_exist():
+    assert [n.name for n in NOTEBOOKS] == ["bitcoin_price_prediction_lstm_pytorch.ipynb", "divan_hafez.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_notebooks_carry_no_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_notebooks_execute_without_errors(project_copy, real_btc_csv, monkeypatch):
+    run_pipeline(project_copy, "btc", {"btc": {"ingest": {"csv_path": str(real_btc_csv)}}})
+    run_pipeline(project_copy, "hafez")
+    shutil.copytree(PROJECT_ROOT / "notebooks", project_copy / "notebooks")
+    monkeypatch.setenv("KEDRO_ENV", "test")
+    for path in sorted((project_copy / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        images = [o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert images, f"{path.name} showed no figure"
