@@ -24,7 +24,8 @@ def params(**overrides) -> dict:
             "epochs": 2, "batch_size": 32, "learning_rate": 0.01, "weight_decay": 0.01,
             "val_fraction": 0.1, "seed": 0, "device": "cpu", "num_threads": 1,
         },
-        "forecast": {"horizon": 7},
+        "forecast": {"horizon": 7, "mc_samples": 50, "seed": 0},
+        "backtest": {"horizon": 5, "stride": 10},
     }
     base.update(overrides)
     return base
@@ -219,9 +220,14 @@ def test_train_evaluate_forecast(target):
     assert report["relative_mae"] == pytest.approx(report["model"]["mae"] / report["naive"]["mae"])
     assert set(report["model"]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert 0 <= report["dm_test"]["p_value"] <= 1
-    future, _ = nodes.forecast(model, prices, scaler, p)
+    future, _ = nodes.forecast(model, prices, scaler, windows, p)
     assert len(future) == 7 and future["date"].iloc[0] == "2020-10-27"
     assert (future["forecast_close"] > 0).all()
+    assert (future["lower_95"] <= future["lower_80"]).all() and (future["lower_80"] <= future["median"]).all()
+    assert (future["median"] <= future["upper_80"]).all() and (future["upper_80"] <= future["upper_95"]).all()
+    table, _ = nodes.backtest(model, windows, scaler, p)
+    assert list(table["horizon"]) == [1, 2, 3, 4, 5] and (table["origins"] == 6).all()
+    assert table[["coverage_80", "coverage_95"]].stack().between(0, 1).all()
 
 
 def test_training_is_reproducible():

@@ -11,7 +11,7 @@ from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.forecasting import metrics
+from hw3_pipelines.forecasting import metrics, recursive
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
     TARGETS,
@@ -276,29 +276,84 @@ def evaluate_model(model: nn.Module, model_input: dict, scaler: MinMaxScaler, pa
     return predictions, report, plots.predictions(predictions, report)
 
 
-def forecast(model: nn.Module, prices: pd.DataFrame, scaler: MinMaxScaler, params: dict):
-    """Recursive forecast ``horizon`` days past the last date, each prediction fed back.
+def _held_row(scaler: MinMaxScaler, last_scaled_row: np.ndarray, target: str) -> np.ndarray:
+    """Scaled values of the non-target features on forecast days: their last value
+    (``price``) or no change (``log_return``). The target column is overwritten per step."""
+    if target == "log_return":
+        return scaler.transform(np.zeros((1, scaler.n_features_in_)))[0]
+    return last_scaled_row
+
+
+def residual_std(model: nn.Module, model_input: dict, params: dict) -> float:
+    """Std of one-step residuals (scaled) on the held-out tail of the training windows."""
+    n_val = max(1, int(len(model_input["X_train"]) * params["training"]["val_fraction"]))
+    residuals = predict(model, model_input["X_train"][-n_val:]) - model_input["y_train"][-n_val:]
+    return float(np.std(residuals))
+
+
+def _close_bands(model, windows, last_close, scaler, model_input, params, steps) -> dict[str, np.ndarray]:
+    """Point forecast and Monte-Carlo bands, in USD, ``steps`` days from each window."""
+    target, close_index = params["target"], model_input["close_index"]
+    held = _held_row(scaler, windows[-1, -1], target)
+    settings = params["forecast"]
+    noise = residual_std(model, model_input, params)
+
+    def closes(n_samples: int) -> np.ndarray:
+        scaled = recursive.sample_paths(
+            model, windows, steps, close_index, held, n_samples, noise, settings["seed"]
+        )
+        return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, target)
+
+    return {"point": closes(0)[:, 0], **recursive.band_quantiles(closes(settings["mc_samples"]))}
+
+
+def forecast(model: nn.Module, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: dict, params: dict):
+    """Recursive forecast ``horizon`` days past the last date, with 80% and 95% bands.
 
     Only Close is predicted; other features, if any, are held at their last value
     (``price``) or at zero change (``log_return``) over the forecast.
     """
-    features, target, lookback = params["features"], params["target"], params["lookback"]
-    close_index = features.index(TARGET_COLUMN)
-    frame = feature_frame(prices, features, target)
-    window = scaler.transform(frame.to_numpy()[-lookback:]).astype("float32")
-    held = window[-1].copy()
-    if target == "log_return":
-        held = scaler.transform(np.zeros((1, len(features))))[0].astype("float32")
-    last_close = float(prices["Close"].iloc[-1])
-    closes = []
-    for _ in range(params["forecast"]["horizon"]):
-        scaled = predict(model, window[None])[0]
-        output = float(inverse_column(scaler, np.array([scaled]), close_index)[0])
-        previous = closes[-1] if closes else last_close
-        closes.append(float(to_price(np.array([output]), np.array([previous]), target)[0]))
-        step = held.copy()
-        step[close_index] = scaled
-        window = np.vstack([window[1:], step])
-    dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=len(closes))
-    result = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "forecast_close": closes})
+    frame = feature_frame(prices, params["features"], params["target"])
+    window = scaler.transform(frame.to_numpy()[-params["lookback"] :]).astype("float32")[None]
+    last_close = np.array([float(prices["Close"].iloc[-1])])
+    horizon = params["forecast"]["horizon"]
+    bands = _close_bands(model, window, last_close, scaler, model_input, params, horizon)
+    dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=horizon)
+    result = pd.DataFrame(
+        {"date": dates.strftime("%Y-%m-%d"), "forecast_close": bands.pop("point")[0]}
+        | {name: values[0] for name, values in bands.items()}
+    )
     return result, plots.forecast(prices, result)
+
+
+def backtest(model: nn.Module, model_input: dict, scaler: MinMaxScaler, params: dict):
+    """Walk-forward backtest over the test period: from an origin every ``stride`` days,
+    forecast 1..H days ahead recursively and compare with what happened.
+
+    Per horizon: MAE of the model's point forecast and of the naive flat forecast (the
+    origin's last close), their ratio, and how often the 80% and 95% bands held the truth.
+    """
+    horizon, stride = params["backtest"]["horizon"], params["backtest"]["stride"]
+    n_test = len(model_input["X_test"])
+    origins = np.arange(0, n_test - horizon + 1, stride)
+    if len(origins) == 0:
+        raise ParameterError(
+            f"btc.backtest.horizon={horizon} is longer than the {n_test}-day test period"
+        )
+    last_close = model_input["test_previous_close"][origins]
+    bands = _close_bands(model, model_input["X_test"][origins], last_close, scaler, model_input, params, horizon)
+    actual = np.stack([model_input["test_close"][o : o + horizon] for o in origins])
+    model_mae = np.abs(bands["point"] - actual).mean(axis=0)
+    naive_mae = np.abs(last_close[:, None] - actual).mean(axis=0)
+    table = pd.DataFrame(
+        {
+            "horizon": np.arange(1, horizon + 1),
+            "origins": len(origins),
+            "model_mae": model_mae,
+            "naive_mae": naive_mae,
+            "relative_mae": model_mae / naive_mae,
+            "coverage_80": ((actual >= bands["lower_80"]) & (actual <= bands["upper_80"])).mean(axis=0),
+            "coverage_95": ((actual >= bands["lower_95"]) & (actual <= bands["upper_95"])).mean(axis=0),
+        }
+    )
+    return table, plots.backtest(table, params["target"])

@@ -47,9 +47,16 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 nodes.forecast,
-                ["btc_model", "btc_prices", "btc_scaler", "params:btc"],
+                ["btc_model", "btc_prices", "btc_scaler", "btc_model_input", "params:btc"],
                 ["btc_forecast", "btc_forecast_plot"],
                 name="forecast_btc_prices",
+                tags="inference",
+            ),
+            node(
+                nodes.backtest,
+                ["btc_model", "btc_model_input", "btc_scaler", "params:btc"],
+                ["btc_backtest", "btc_backtest_plot"],
+                name="backtest_btc_model",
                 tags="inference",
             ),
         ]

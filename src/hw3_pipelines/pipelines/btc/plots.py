@@ -60,10 +60,31 @@ def forecast(prices: pd.DataFrame, result: pd.DataFrame, history_days: int = 180
     fig = Figure(figsize=(11, 4.5), layout="constrained")
     ax = fig.subplots()
     recent = prices.tail(history_days)
+    dates = _dated(result, "date")
     ax.plot(_dated(recent), recent["Close"], color="black", lw=1, label="history")
-    ax.plot(_dated(result, "date"), result["forecast_close"], color="tab:red", lw=1.5,
-            label=f"recursive forecast ({len(result)} days)")
-    ax.set(title="BTC-USD forecast past the last date", ylabel="USD")
-    ax.legend()
+    ax.fill_between(dates, result["lower_95"], result["upper_95"], color="tab:red", alpha=0.15, label="95% band")
+    ax.fill_between(dates, result["lower_80"], result["upper_80"], color="tab:red", alpha=0.3, label="80% band")
+    ax.plot(dates, result["median"], color="tab:red", lw=1, ls="--", label="median of paths")
+    ax.plot(dates, result["forecast_close"], color="tab:red", lw=1.5, label=f"point forecast ({len(result)} days)")
+    ax.set(title="BTC-USD recursive forecast past the last date", ylabel="USD")
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
+    return fig
+
+
+def backtest(table: pd.DataFrame, target: str) -> Figure:
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    error, coverage = fig.subplots(1, 2)
+    error.plot(table["horizon"], table["model_mae"], color="tab:red", label="LSTM (point)")
+    error.plot(table["horizon"], table["naive_mae"], color="black", label="naive (flat)")
+    error.set(title=f"Walk-forward MAE by horizon, target={target}", xlabel="days ahead", ylabel="MAE (USD)")
+    error.legend()
+    coverage.plot(table["horizon"], table["coverage_80"], color="tab:red", alpha=0.6, label="80% band")
+    coverage.plot(table["horizon"], table["coverage_95"], color="tab:red", label="95% band")
+    coverage.axhline(0.8, color="grey", ls=":", lw=1)
+    coverage.axhline(0.95, color="grey", ls=":", lw=1)
+    coverage.set(title="Empirical band coverage", xlabel="days ahead", ylabel="share of outcomes inside", ylim=(0, 1.02))
+    coverage.legend()
+    for ax in (error, coverage):
+        ax.grid(alpha=0.3)
     return fig

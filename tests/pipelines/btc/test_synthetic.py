@@ -1,0 +1,55 @@
+"""The btc nodes on synthetic series whose right answer is known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hw3_pipelines.pipelines.btc import nodes
+from tests.conftest import synthetic_prices
+from tests.pipelines.btc.test_nodes import VALIDATION, params
+
+
+def fit_and_score(prices: pd.DataFrame, p: dict):
+    prices, _ = nodes.validate_prices(prices, VALIDATION)
+    train, test, _ = nodes.split_prices(prices, p)
+    scaler = nodes.fit_scaler(train, p)
+    windows = nodes.make_windows(train, test, scaler, p)
+    model, _, _ = nodes.train_model(windows, p)
+    _, report, _ = nodes.evaluate_model(model, windows, scaler, p)
+    backtest, _ = nodes.backtest(model, windows, scaler, p)
+    return report, backtest
+
+
+def small(target: str, **training) -> dict:
+    p = params(target=target, lookback=20)
+    p["model"] = {"hidden_size": 16, "num_layers": 1, "dropout": 0.1}
+    p["training"].update({"epochs": 10, "batch_size": 32, "learning_rate": 0.01, **training})
+    p["forecast"] = {"horizon": 5, "mc_samples": 200, "seed": 0}
+    p["backtest"] = {"horizon": 5, "stride": 1}
+    return p
+
+
+def test_random_walk_naive_wins_or_ties():
+    report, _ = fit_and_score(synthetic_prices(800, seed=1), small("log_return"))
+    assert report["relative_mae"] >= 0.98
+    assert report["dm_test"]["p_value"] > 0.01 or report["dm_test"]["statistic"] > 0
+
+
+def test_sine_wave_model_beats_naive():
+    days = np.arange(600)
+    close = 100 + 20 * np.sin(2 * np.pi * days / 25)
+    prices = synthetic_prices(600).assign(Close=close, Open=close, High=close + 1, Low=close - 1)
+    p = small("price", epochs=40)
+    p["model"]["dropout"] = 0.0
+    report, backtest = fit_and_score(prices, p)
+    assert report["relative_mae"] < 0.5
+    assert (backtest["relative_mae"] < 1).all()
+
+
+def test_bands_cover_a_random_walk_of_known_noise():
+    _, backtest = fit_and_score(synthetic_prices(800, seed=2), small("log_return"))
+    one_day = backtest.iloc[0]
+    assert one_day["origins"] > 150
+    assert 0.9 <= one_day["coverage_95"] <= 1.0
+    assert 0.7 <= one_day["coverage_80"] <= 0.92
+    assert backtest["coverage_95"].min() >= 0.85
