@@ -63,6 +63,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "hafez.training.bptt": (lambda v: _positive_int(v) and v >= 2, "an integer >= 2"),
     "hafez.training.batch_size": (_positive_int, "a positive integer"),
     "hafez.training.learning_rate": (_positive_number, "a positive number"),
+    "hafez.training.lr_schedule": (_one_of("constant", "cosine"), "'constant' or 'cosine'"),
     "hafez.training.grad_clip_norm": (_optional(_positive_number), "null or a positive number"),
     "hafez.training.num_threads": (_optional(_positive_int), "null or a positive integer"),
     "hafez.sample.temperature": (_positive_number, "a positive number"),

@@ -64,3 +64,17 @@ def test_training_restores_the_best_epoch():
 def test_non_positive_epochs_are_rejected():
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
         TrainConfig(epochs=0)
+
+
+def test_cosine_schedule_anneals_from_the_base_rate():
+    config = TrainConfig(epochs=4, learning_rate=0.1, lr_schedule="cosine")
+    rates = [config.learning_rate_at(epoch) for epoch in range(1, 5)]
+    assert rates[0] == pytest.approx(0.1)
+    assert rates[2] == pytest.approx(0.05)
+    assert rates == sorted(rates, reverse=True) and rates[-1] > 0
+    assert TrainConfig(epochs=4, learning_rate=0.1).learning_rate_at(4) == 0.1
+
+
+def test_unknown_schedule_is_rejected():
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        TrainConfig(epochs=1, lr_schedule="step")

@@ -7,6 +7,7 @@ validation loss kept in memory and restored at the end.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 Batch = tuple[torch.Tensor, ...]
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,19 @@ class TrainConfig:
     weight_decay: float = 1e-2
     grad_clip_norm: float | None = None
     seed: int = 42
+    lr_schedule: str = "constant"
 
     def __post_init__(self):
         if self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+
+    def learning_rate_at(self, epoch: int) -> float:
+        """``cosine`` anneals from the base rate towards 0 over the epochs, per epoch."""
+        if self.lr_schedule == "constant":
+            return self.learning_rate
+        return self.learning_rate * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / self.epochs))
 
 
 @dataclass
@@ -82,6 +93,8 @@ def train(
     progress = tqdm(total=None, desc=desc, unit="step", dynamic_ncols=True, disable=None)
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate_at(epoch)
         epoch_batches = batches(generator)
         if progress.total is None:
             progress.total = config.epochs * len(epoch_batches)

@@ -106,11 +106,14 @@ def _stream_loss(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
 
 
 def train_char_lm(streams: dict, vocab: dict, params: dict):
-    """Train the character model with truncated BPTT over ``bptt``-character chunks.
+    """Train the character model with truncated backpropagation through time (TBPTT).
 
-    Each epoch cuts the training stream into chunks at a fresh random offset and visits
-    them in a seeded random order, so every character is a target once per epoch and
-    gradients flow back at most ``bptt`` steps. The best epoch by validation loss wins.
+    Each epoch cuts the training stream, from a fresh random offset, into
+    ``batch_size`` contiguous lanes and walks them ``bptt`` characters at a time. The
+    RNN state is carried from one chunk to the next (detached, so gradients flow back
+    at most ``bptt`` steps), so the model learns to use context from earlier couplets:
+    a ghazal repeats its refrain (radif) and rhyme at the end of every couplet. The
+    best epoch by validation loss is kept.
     """
     training = params["training"]
     make_reproducible(training["seed"], training.get("num_threads"))
@@ -118,20 +121,26 @@ def train_char_lm(streams: dict, vocab: dict, params: dict):
     model = CharLM(CharLMConfig(vocab_size=len(vocab), **params["model"])).to(device)
     train_ids = torch.from_numpy(streams["train"]).to(device)
     val_ids = torch.from_numpy(streams["val"]).to(device)
-    bptt, batch_size = training["bptt"], training["batch_size"]
-    if len(train_ids) <= 2 * bptt:
-        raise ParameterError(f"hafez.training.bptt={bptt} is too long for a training text of {len(train_ids)} characters")
+    bptt, lanes = training["bptt"], training["batch_size"]
+    if len(train_ids) <= 2 * bptt * lanes:
+        raise ParameterError(
+            f"hafez.training.bptt={bptt} x batch_size={lanes} is too long for a training text "
+            f"of {len(train_ids)} characters"
+        )
+    carried = {"state": None}
 
     def batches(generator: torch.Generator):
         offset = int(torch.randint(bptt, (1,), generator=generator))
-        n_chunks = (len(train_ids) - offset - 1) // bptt
-        x = train_ids[offset : offset + n_chunks * bptt].view(n_chunks, bptt)
-        y = train_ids[offset + 1 : offset + 1 + n_chunks * bptt].view(n_chunks, bptt)
-        order = torch.randperm(n_chunks, generator=generator).to(device)
-        return [(x[i], y[i]) for i in order.split(batch_size)]
+        steps = (len(train_ids) - offset - 1) // (lanes * bptt)
+        span = steps * bptt
+        x = train_ids[offset : offset + lanes * span].view(lanes, span)
+        y = train_ids[offset + 1 : offset + 1 + lanes * span].view(lanes, span)
+        carried["state"] = None
+        return [(x[:, k : k + bptt], y[:, k : k + bptt]) for k in range(0, span, bptt)]
 
     def loss_fn(m: CharLM, batch):
-        logits, _ = m(batch[0])
+        logits, state = m(batch[0], carried["state"])
+        carried["state"] = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1))
 
     result = train(
@@ -144,6 +153,7 @@ def train_char_lm(streams: dict, vocab: dict, params: dict):
             weight_decay=training["weight_decay"],
             grad_clip_norm=training["grad_clip_norm"],
             seed=training["seed"],
+            lr_schedule=training.get("lr_schedule", "constant"),
         ),
         val_loss_fn=lambda m: _stream_loss(m, val_ids),
         desc="hafez",
