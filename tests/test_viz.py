@@ -51,7 +51,9 @@ def test_build_writes_only_documented_files(viz_build):
     assert written_home[1] == ".config/kedro/telemetry.toml"
     written_project = sorted(p.name for p in project.iterdir())
     assert written_project == [".telemetry", "build", "conf", "pyproject.toml", "src"]
-    assert "fonts.googleapis" not in (project / "build" / "index.html").read_text(encoding="utf-8")
+    index = (project / "build" / "index.html").read_text(encoding="utf-8")
+    assert "fonts.googleapis" not in index
+    assert "heapanalytics" not in index  # telemetry consent is false: no analytics script
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -52,6 +52,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "btc.forecast.mc_samples": (_positive_int, "a positive integer"),
     "btc.backtest.horizon": (_positive_int, "a positive integer"),
     "btc.backtest.stride": (_positive_int, "a positive integer"),
+    "btc.backtest.mc_samples": (_positive_int, "a positive integer"),
     "btc_lookback.epochs": (_positive_int, "a positive integer"),
     "hafez.split.val_fraction": (_fraction, "a number in (0, 1)"),
     "hafez.model.embedding_dim": (_positive_int, "a positive integer"),

@@ -25,7 +25,7 @@ def params(**overrides) -> dict:
             "val_fraction": 0.1, "seed": 0, "device": "cpu", "num_threads": 1,
         },
         "forecast": {"horizon": 7, "mc_samples": 50, "seed": 0},
-        "backtest": {"horizon": 5, "stride": 10},
+        "backtest": {"horizon": 5, "stride": 10, "mc_samples": 50},
     }
     base.update(overrides)
     return base

@@ -25,7 +25,7 @@ def small(target: str, **training) -> dict:
     p["model"] = {"hidden_size": 16, "num_layers": 1, "dropout": 0.1}
     p["training"].update({"epochs": 10, "batch_size": 32, "learning_rate": 0.01, **training})
     p["forecast"] = {"horizon": 5, "mc_samples": 200, "seed": 0}
-    p["backtest"] = {"horizon": 5, "stride": 1}
+    p["backtest"] = {"horizon": 5, "stride": 1, "mc_samples": 200}
     return p
 
 

@@ -291,20 +291,19 @@ def residual_std(model: nn.Module, model_input: dict, params: dict) -> float:
     return float(np.std(residuals))
 
 
-def _close_bands(model, windows, last_close, scaler, model_input, params, steps) -> dict[str, np.ndarray]:
+def _close_bands(model, windows, last_close, scaler, model_input, params, steps, n_samples) -> dict[str, np.ndarray]:
     """Point forecast and Monte-Carlo bands, in USD, ``steps`` days from each window."""
     target, close_index = params["target"], model_input["close_index"]
     held = _held_row(scaler, windows[-1, -1], target)
-    settings = params["forecast"]
     noise = residual_std(model, model_input, params)
 
-    def closes(n_samples: int) -> np.ndarray:
+    def closes(samples: int) -> np.ndarray:
         scaled = recursive.sample_paths(
-            model, windows, steps, close_index, held, n_samples, noise, settings["seed"]
+            model, windows, steps, close_index, held, samples, noise, params["forecast"]["seed"]
         )
         return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, target)
 
-    return {"point": closes(0)[:, 0], **recursive.band_quantiles(closes(settings["mc_samples"]))}
+    return {"point": closes(0)[:, 0], **recursive.band_quantiles(closes(n_samples))}
 
 
 def forecast(model: nn.Module, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: dict, params: dict):
@@ -317,7 +316,9 @@ def forecast(model: nn.Module, prices: pd.DataFrame, scaler: MinMaxScaler, model
     window = scaler.transform(frame.to_numpy()[-params["lookback"] :]).astype("float32")[None]
     last_close = np.array([float(prices["Close"].iloc[-1])])
     horizon = params["forecast"]["horizon"]
-    bands = _close_bands(model, window, last_close, scaler, model_input, params, horizon)
+    bands = _close_bands(
+        model, window, last_close, scaler, model_input, params, horizon, params["forecast"]["mc_samples"]
+    )
     dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=horizon)
     result = pd.DataFrame(
         {"date": dates.strftime("%Y-%m-%d"), "forecast_close": bands.pop("point")[0]}
@@ -341,7 +342,10 @@ def backtest(model: nn.Module, model_input: dict, scaler: MinMaxScaler, params: 
             f"btc.backtest.horizon={horizon} is longer than the {n_test}-day test period"
         )
     last_close = model_input["test_previous_close"][origins]
-    bands = _close_bands(model, model_input["X_test"][origins], last_close, scaler, model_input, params, horizon)
+    bands = _close_bands(
+        model, model_input["X_test"][origins], last_close, scaler, model_input, params, horizon,
+        params["backtest"]["mc_samples"],
+    )
     actual = np.stack([model_input["test_close"][o : o + horizon] for o in origins])
     model_mae = np.abs(bands["point"] - actual).mean(axis=0)
     naive_mae = np.abs(last_close[:, None] - actual).mean(axis=0)
