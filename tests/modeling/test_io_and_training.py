@@ -27,7 +27,7 @@ def test_model_round_trip_through_state_dict_and_json(tmp_path, model):
     torch.load(saved[0], weights_only=True)  # plain tensors: loads without trusting code
     loaded = TorchModelDataset(filepath=str(tmp_path / "model.pt"), version=Version(None, None)).load()
     assert not loaded.training
-    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
 
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from hw3_pipelines.pipelines.btc import nodes
 from tests.conftest import synthetic_prices

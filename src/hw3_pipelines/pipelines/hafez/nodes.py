@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from torch import nn
 from torch.nn import functional as F
 
 from hw3_pipelines.errors import InputDataError, ParameterError
