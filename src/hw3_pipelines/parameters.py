@@ -25,6 +25,10 @@ def _probability(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
 
 
+def _flag(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda value: value is None or check(value)
 
@@ -67,6 +71,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "hafez.training.lr_schedule": (_one_of("constant", "cosine"), "'constant' or 'cosine'"),
     "hafez.training.grad_clip_norm": (_optional(_positive_number), "null or a positive number"),
     "hafez.training.num_threads": (_optional(_positive_int), "null or a positive integer"),
+    "hafez.training.bf16_autocast": (_flag, "true or false"),
     "hafez.sample.temperature": (_positive_number, "a positive number"),
     "hafez.sample.top_k": (_optional(_positive_int), "null or a positive integer"),
     "hafez.sample.ghazals": (_positive_int, "a positive integer"),

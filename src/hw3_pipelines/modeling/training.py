@@ -28,6 +28,7 @@ class TrainConfig:
     grad_clip_norm: float | None = None
     seed: int = 42
     lr_schedule: str = "constant"
+    bf16_autocast: bool = False
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -101,7 +102,8 @@ def train(
         model.train()
         loss_sum = torch.zeros((), device=device)
         for batch in epoch_batches:
-            loss = loss_fn(model, batch)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16_autocast):
+                loss = loss_fn(model, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip_norm:
@@ -110,11 +112,13 @@ def train(
             loss_sum += loss.detach()
             progress.update()
         record = {"epoch": epoch, "train_loss": (loss_sum / len(epoch_batches)).item()}
+        validation_started = time.perf_counter()
         if val_loss_fn is not None:
             model.eval()
             with torch.no_grad():
                 record["val_loss"] = float(val_loss_fn(model))
         record["seconds"] = time.perf_counter() - started
+        record["val_seconds"] = time.perf_counter() - validation_started
         result.history.append(record)
         score = record.get("val_loss", record["train_loss"])
         if score < best_loss:

@@ -153,6 +153,7 @@ def train_char_lm(streams: dict, vocab: dict, params: dict):
             grad_clip_norm=training["grad_clip_norm"],
             seed=training["seed"],
             lr_schedule=training.get("lr_schedule", "constant"),
+            bf16_autocast=training.get("bf16_autocast", False),
         ),
         val_loss_fn=lambda m: _stream_loss(m, val_ids),
         desc="hafez",
