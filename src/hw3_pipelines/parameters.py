@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hw3_pipelines.errors import ParameterError
+from hw3_pipelines.forecasting.windows import TARGETS
 
 
 def _positive_int(value: Any) -> bool:
@@ -39,7 +40,7 @@ def _one_of(*choices: str) -> Callable[[Any], bool]:
 
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "btc.ingest.source": (_one_of("yfinance", "csv"), "'yfinance' or 'csv'"),
-    "btc.target": (_one_of("price", "log_return"), "'price' or 'log_return'"),
+    "btc.target": (_one_of(*TARGETS), " or ".join(repr(t) for t in TARGETS)),
     "btc.features": (lambda v: isinstance(v, list) and "Close" in v, "a list that includes 'Close'"),
     "btc.train_fraction": (_fraction, "a number in (0, 1)"),
     "btc.lookback": (_positive_int, "a positive integer"),
@@ -81,12 +82,22 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 def validate_parameters(parameters: dict, sections: set[str]) -> None:
     """Check every rule under the given top-level sections (e.g. ``{"btc"}``)."""
-    for key, (check, expected) in RULES.items():
-        if key.split(".", 1)[0] not in sections:
-            continue
-        value = _lookup(parameters, key)
-        if not check(value):
-            raise ParameterError(f"parameter {key} must be {expected}, got {value!r}")
+    for key in RULES:
+        if key.split(".", 1)[0] in sections:
+            _check(parameters, key)
+
+
+def validate_keys(section: str, values: dict, keys: tuple[str, ...]) -> None:
+    """Check some rules of one section, for a node that receives only that section."""
+    for key in keys:
+        _check({section: values}, f"{section}.{key}")
+
+
+def _check(parameters: dict, key: str) -> None:
+    check, expected = RULES[key]
+    value = _lookup(parameters, key)
+    if not check(value):
+        raise ParameterError(f"parameter {key} must be {expected}, got {value!r}")
 
 
 def _lookup(parameters: dict, key: str) -> Any:

@@ -11,10 +11,10 @@ from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 
 from hw3_pipelines.errors import InputDataError, ParameterError
+from hw3_pipelines.parameters import validate_keys
 from hw3_pipelines.forecasting import metrics, recursive
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
-    TARGETS,
     feature_frame,
     fit_minmax,
     inverse_column,
@@ -148,15 +148,8 @@ def split_prices(prices: pd.DataFrame, params: dict):
 
 def fit_scaler(train: pd.DataFrame, params: dict) -> MinMaxScaler:
     """MinMaxScaler fitted on the training days' features only: no look at the test period."""
-    _check_setting(params)
+    validate_keys("btc", params, ("target", "features"))
     return fit_minmax(feature_frame(train, params["features"], params["target"]))
-
-
-def _check_setting(params: dict) -> None:
-    if params["target"] not in TARGETS:
-        raise ParameterError(f"btc.target must be one of {TARGETS}, got {params['target']!r}")
-    if TARGET_COLUMN not in params["features"]:
-        raise ParameterError(f"btc.features must include {TARGET_COLUMN!r}, got {params['features']}")
 
 
 def make_windows(
@@ -206,7 +199,8 @@ def train_model(model_input: dict, params: dict):
     x = torch.from_numpy(model_input["X_train"]).to(device)
     y = torch.from_numpy(model_input["y_train"]).to(device)
     n_val = int(len(x) * training["val_fraction"])
-    x_fit, y_fit, x_val, y_val = x[: len(x) - n_val], y[: len(x) - n_val], x[len(x) - n_val :], y[len(x) - n_val :]
+    split = len(x) - n_val
+    x_fit, x_val, y_fit, y_val = x[:split], x[split:], y[:split], y[split:]
     batch_size = training["batch_size"]
     mse = nn.MSELoss()
 

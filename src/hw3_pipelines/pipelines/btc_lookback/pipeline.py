@@ -10,12 +10,12 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node, pipeline
 
+from hw3_pipelines.forecasting.windows import TARGETS
 from hw3_pipelines.pipelines.btc import nodes as btc
 from hw3_pipelines.pipelines.btc.pipeline import create_pipeline as btc_pipeline
 from hw3_pipelines.pipelines.btc_lookback import nodes
 
 LOOKBACKS = (5, 10, 20, 30, 60, 90, 120)
-TARGETS = ("price", "log_return")
 
 
 def namespace(target: str, lookback: int) -> str:
