@@ -7,6 +7,7 @@ validation loss kept in memory and restored at the end.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+logger = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, ...]
 LR_SCHEDULES = ("constant", "cosine")
@@ -124,7 +127,10 @@ def train(
         if score < best_loss:
             best_loss, result.best_epoch = score, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        progress.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k.endswith("loss")})
+        losses = {k: f"{v:.4f}" for k, v in record.items() if k.endswith("loss")}
+        progress.set_postfix(losses)
+        if progress.disable and epoch % max(1, config.epochs // 10) == 0:
+            logger.info("%s: epoch %d/%d, %s", desc, epoch, config.epochs, losses)
     progress.close()
     model.load_state_dict(best_state)
     model.eval()
