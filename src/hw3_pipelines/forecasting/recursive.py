@@ -37,16 +37,16 @@ def sample_paths(
     """Scaled one-step outputs along ``n_samples`` recursive paths from each window.
 
     ``windows`` is ``(origins, lookback, features)``; the result is
-    ``(origins, n_samples, steps)``. Features other than the target take the values in
-    ``held`` (one row) on every forecast step. With ``n_samples=0`` the single
-    deterministic path (dropout off, no noise) is returned as ``(origins, 1, steps)``.
+    ``(origins, n_samples, steps)``. Features other than the target take, on every
+    forecast step, the values in ``held`` (one row per origin). With ``n_samples=0`` the
+    single deterministic path (dropout off, no noise) is returned as ``(origins, 1, steps)``.
     """
     deterministic = n_samples == 0
     repeats = 1 if deterministic else n_samples
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout masks draw from the global generator
     x = torch.from_numpy(np.repeat(windows.astype("float32"), repeats, axis=0))
-    held_row = torch.from_numpy(held.astype("float32"))
+    held_rows = torch.from_numpy(np.repeat(held.astype("float32"), repeats, axis=0))
     outputs = []
     if deterministic:
         model.eval()
@@ -58,7 +58,7 @@ def sample_paths(
             if not deterministic and noise_std > 0:
                 y = y + noise_std * torch.randn(y.shape, generator=generator)
             outputs.append(y)
-            step = held_row.expand(len(x), -1).clone()
+            step = held_rows.clone()
             step[:, close_index] = y
             x = torch.cat([x[:, 1:], step[:, None]], dim=1)
     model.eval()

@@ -249,3 +249,15 @@ def test_price_setting_cannot_exceed_training_range():
     _, report, _ = nodes.evaluate_model(model, windows, scaler, p)
     assert report["train_close_max"] == pytest.approx(scaler.data_max_[0])
     assert 0 < report["test_days_above_train_max"] <= 1
+
+
+@pytest.mark.parametrize("target", ["price", "log_return"])
+def test_extra_features_flow_through_forecast_and_backtest(target):
+    p = params(target=target, features=["Close", "Volume"])
+    prices, _, _, scaler, windows = prepared(p)
+    assert windows["X_train"].shape[2] == 2
+    model, _, _ = nodes.train_model(windows, p)
+    future, _ = nodes.forecast(model, prices, scaler, windows, p)
+    table, _ = nodes.backtest(model, windows, scaler, p)
+    assert len(future) == 7 and (future["forecast_close"] > 0).all()
+    assert len(table) == 5 and table["model_mae"].notna().all()

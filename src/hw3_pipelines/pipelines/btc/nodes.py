@@ -270,12 +270,14 @@ def evaluate_model(model: nn.Module, model_input: dict, scaler: MinMaxScaler, pa
     return predictions, report, plots.predictions(predictions, report)
 
 
-def _held_row(scaler: MinMaxScaler, last_scaled_row: np.ndarray, target: str) -> np.ndarray:
-    """Scaled values of the non-target features on forecast days: their last value
-    (``price``) or no change (``log_return``). The target column is overwritten per step."""
+def _held_rows(scaler: MinMaxScaler, windows: np.ndarray, target: str) -> np.ndarray:
+    """Scaled values of the non-target features on forecast days, one row per window:
+    their last value (``price``) or no change (``log_return``). The target column is
+    overwritten on every step."""
     if target == "log_return":
-        return scaler.transform(np.zeros((1, scaler.n_features_in_)))[0]
-    return last_scaled_row
+        no_change = scaler.transform(np.zeros((1, scaler.n_features_in_)))
+        return np.repeat(no_change, len(windows), axis=0)
+    return windows[:, -1, :]
 
 
 def residual_std(model: nn.Module, model_input: dict, params: dict) -> float:
@@ -288,7 +290,7 @@ def residual_std(model: nn.Module, model_input: dict, params: dict) -> float:
 def _close_bands(model, windows, last_close, scaler, model_input, params, steps, n_samples) -> dict[str, np.ndarray]:
     """Point forecast and Monte-Carlo bands, in USD, ``steps`` days from each window."""
     target, close_index = params["target"], model_input["close_index"]
-    held = _held_row(scaler, windows[-1, -1], target)
+    held = _held_rows(scaler, windows, target)
     noise = residual_std(model, model_input, params)
 
     def closes(samples: int) -> np.ndarray:
