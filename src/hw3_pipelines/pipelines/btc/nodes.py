@@ -11,7 +11,6 @@ from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.parameters import validate_keys
 from hw3_pipelines.forecasting import metrics, recursive
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
@@ -21,13 +20,19 @@ from hw3_pipelines.forecasting.windows import (
     sliding_windows,
     to_price,
 )
-from hw3_pipelines.modeling.models import LSTMRegressor, LSTMRegressorConfig, count_parameters
+from hw3_pipelines.modeling.models import (
+    LSTMRegressor,
+    LSTMRegressorConfig,
+    count_parameters,
+)
+from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.modeling.training import (
     TrainConfig,
     make_reproducible,
     resolve_device,
     train,
 )
+from hw3_pipelines.parameters import validate_keys
 from hw3_pipelines.pipelines.btc import plots
 from hw3_pipelines.pipelines.btc.ingest import download_yahoo, read_price_csv
 
@@ -228,7 +233,8 @@ def train_model(model_input: dict, params: dict):
         "Trained %d parameters for %d epochs; best epoch %d.",
         count_parameters(model), training["epochs"], result.best_epoch,
     )
-    return result.model.cpu(), history, plots.training_loss(history)
+    figure = loss_curves(history, "Training loss (MSE on scaled targets)", "MSE", yscale="log")
+    return result.model.cpu(), history, figure
 
 
 def predict(model: nn.Module, windows: np.ndarray) -> np.ndarray:

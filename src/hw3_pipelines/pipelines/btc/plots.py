@@ -24,20 +24,6 @@ def split(train: pd.DataFrame, test: pd.DataFrame) -> Figure:
     return fig
 
 
-def training_loss(history: pd.DataFrame) -> Figure:
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
-    ax = fig.subplots()
-    ax.plot(history["epoch"], history["train_loss"], label="train")
-    if "val_loss" in history:
-        ax.plot(history["epoch"], history["val_loss"], label="validation")
-        best = history.loc[history["best"]]
-        ax.scatter(best["epoch"], best["val_loss"], color="black", zorder=3, label="best epoch")
-    ax.set(title="Training loss (MSE on scaled targets)", xlabel="epoch", ylabel="MSE", yscale="log")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return fig
-
-
 def predictions(frame: pd.DataFrame, report: dict) -> Figure:
     fig = Figure(figsize=(11, 4.5), layout="constrained")
     ax = fig.subplots()

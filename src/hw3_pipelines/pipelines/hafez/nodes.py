@@ -15,12 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from matplotlib.figure import Figure
 from torch.nn import functional as F
 
 from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.modeling.models import CharLM, CharLMConfig, count_parameters
-from hw3_pipelines.modeling.training import TrainConfig, make_reproducible, resolve_device, train
+from hw3_pipelines.modeling.plots import loss_curves
+from hw3_pipelines.modeling.training import (
+    TrainConfig,
+    make_reproducible,
+    resolve_device,
+    train,
+)
 from hw3_pipelines.text.ngram import KneserNey
 from hw3_pipelines.text.normalize import normalize_line, normalize_poems
 from hw3_pipelines.text.vocab import build_vocab, decode, encode
@@ -161,20 +166,7 @@ def train_char_lm(streams: dict, vocab: dict, params: dict):
     history = pd.DataFrame(result.history)
     history["best"] = history["epoch"] == result.best_epoch
     logger.info("Trained %d parameters; best epoch %d.", count_parameters(model), result.best_epoch)
-    return result.model.cpu(), history, loss_plot(history)
-
-
-def loss_plot(history: pd.DataFrame) -> Figure:
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
-    ax = fig.subplots()
-    ax.plot(history["epoch"], history["train_loss"], label="train (dropout on)")
-    ax.plot(history["epoch"], history["val_loss"], label="validation")
-    best = history.loc[history["best"]]
-    ax.scatter(best["epoch"], best["val_loss"], color="black", zorder=3, label="best epoch")
-    ax.set(title="Character model loss", xlabel="epoch", ylabel="nats / character")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return fig
+    return result.model.cpu(), history, loss_curves(history, "Character model loss", "nats / character")
 
 
 def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, ngram_orders: list[int]) -> dict:
