@@ -36,16 +36,22 @@ import torch
 import yaml
 from torch.nn import functional as F
 
-from hw3_pipelines.modeling.models import CharLM, CharLMConfig, LSTMRegressor, LSTMRegressorConfig
+from hw3_pipelines.forecasting.windows import ModelInput
+from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
+from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
+from hw3_pipelines.parameters import BtcParams, HafezParams
 from hw3_pipelines.pipelines.btc import nodes as btc
 from hw3_pipelines.pipelines.hafez import nodes as hafez
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "base"
 
 
-def load_params(name: str) -> dict:
-    return yaml.safe_load((CONF / f"parameters_{name}.yml").read_text(encoding="utf-8"))[name]
+def load_params(name: str, model, epochs: int, device: torch.device):
+    """The shipped parameters of one pipeline with this benchmark's epochs and device."""
+    params = yaml.safe_load((CONF / f"parameters_{name}.yml").read_text(encoding="utf-8"))[name]
+    params["training"].update(epochs=epochs, device=device.type)
+    return model.model_validate(params)
 
 
 def peak_memory_mb(device: torch.device) -> float:
@@ -100,62 +106,63 @@ def bare_epochs(model, batches, loss_of, epochs: int, lr: float, wd: float, clip
 
 
 def bench_btc(epochs: int, device: torch.device) -> dict:
-    params = load_params("btc")
-    params["training"].update(epochs=epochs, device=device.type)
+    params = load_params("btc", BtcParams, epochs, device)
     rng = np.random.default_rng(0)
-    n_windows, lookback = 3400, params["lookback"]  # the real snapshot gives 3,401 training windows
-    model_input = {
-        "X_train": rng.random((n_windows, lookback, 1), dtype=np.float32),
-        "y_train": rng.random(n_windows, dtype=np.float32),
-    }
-    n_fit = n_windows - int(n_windows * params["training"]["val_fraction"])
-    results = {"model": "btc LSTMRegressor 4x50, lookback 60, batch 32", "unit": "windows/s"}
+    n_windows, lookback = 3400, params.lookback  # the real snapshot gives 3,401 training windows
+    empty = np.zeros(0)
+    model_input = ModelInput(
+        X_train=rng.random((n_windows, lookback, 1), dtype=np.float32),
+        y_train=rng.random(n_windows, dtype=np.float32),
+        X_test=empty, y_test=empty, test_dates=empty, test_close=empty, test_previous_close=empty, close_index=0,
+    )
+    n_fit = n_windows - model_input.validation_count(params.training.val_fraction)
+    model = params.model
+    results = {"model": f"btc {model.cell} {model.num_layers}x{model.hidden_size}, lookback {lookback}, batch {params.training.batch_size}", "unit": "windows/s"}
 
     reset_peak(device)
-    _, history, _ = btc.train_model(model_input, params)
+    _, history = btc.train_model(model_input, params)
     results["project"] = summarize(list(history["seconds"]), n_fit, device)
     results["project_steps"] = summarize(list(history["seconds"] - history["val_seconds"]), n_fit, device)
 
-    x = torch.from_numpy(model_input["X_train"][:n_fit]).to(device)
-    y = torch.from_numpy(model_input["y_train"][:n_fit]).to(device)
-    batch_size = params["training"]["batch_size"]
+    x = torch.from_numpy(model_input.X_train[:n_fit]).to(device)
+    y = torch.from_numpy(model_input.y_train[:n_fit]).to(device)
+    batch_size = params.training.batch_size
 
     def batches(generator):
         order = torch.randperm(len(x), generator=generator).to(device)
         return [(x[i], y[i]) for i in order.split(batch_size)]
 
     for name, bf16 in (("bare", False), ("bare_bf16", True)):
-        make_reproducible(0, params["training"]["num_threads"])
-        model = LSTMRegressor(LSTMRegressorConfig(n_features=1, **params["model"])).to(device)
+        make_reproducible(0, params.training.num_threads)
+        model = RecurrentRegressor(RegressorConfig(n_features=1, **params.model.model_dump())).to(device)
         reset_peak(device)
         times = bare_epochs(
             model, batches, lambda m, b: F.mse_loss(m(b[0]).float(), b[1]), epochs,
-            params["training"]["learning_rate"], params["training"]["weight_decay"], None, device, bf16,
+            params.training.learning_rate, params.training.weight_decay, None, device, bf16,
         )
         results[name] = summarize(times, n_fit, device)
     return results
 
 
 def bench_hafez(epochs: int, device: torch.device) -> dict:
-    params = load_params("hafez")
-    params["training"].update(epochs=epochs, device=device.type)
-    clean, _ = hafez.clean_corpus(hafez.load_corpus(None))
-    vocab, _, streams = hafez.tokenize(clean, params["split"])
-    training = params["training"]
+    params = load_params("hafez", HafezParams, epochs, device)
+    clean, _ = hafez.clean_corpus(hafez.load_corpus(params))
+    vocab, _, streams = hafez.split_and_encode(clean, params)
+    training = params.training
     results = {
-        "model": f"hafez CharLM {params['model']['num_layers']}x{params['model']['hidden_size']} "
-        f"{params['model']['cell']}, bptt {training['bptt']}, batch {training['batch_size']}",
+        "model": f"hafez CharLM {params.model.num_layers}x{params.model.hidden_size} "
+        f"{params.model.cell}, bptt {training.bptt}, batch {training.batch_size}",
         "unit": "characters/s",
     }
     n_chars = len(streams["train"]) - 1
 
     reset_peak(device)
-    _, history, _ = hafez.train_char_lm(streams, vocab, params)
+    _, history = hafez.train_char_lm(streams, vocab, params)
     results["project"] = summarize(list(history["seconds"]), n_chars, device)
     results["project_steps"] = summarize(list(history["seconds"] - history["val_seconds"]), n_chars, device)
 
     ids = torch.from_numpy(streams["train"]).to(device)
-    bptt, batch_size = training["bptt"], training["batch_size"]
+    bptt, batch_size = training.bptt, training.batch_size
 
     def batches(generator):
         offset = int(torch.randint(bptt, (1,), generator=generator))
@@ -170,12 +177,12 @@ def bench_hafez(epochs: int, device: torch.device) -> dict:
         return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), batch[1].reshape(-1))
 
     for name, bf16 in (("bare", False), ("bare_bf16", True)):
-        make_reproducible(0, training["num_threads"])
-        model = CharLM(CharLMConfig(vocab_size=len(vocab), **params["model"])).to(device)
+        make_reproducible(0, training.num_threads)
+        model = CharLM(CharLMConfig(vocab_size=len(vocab), **params.model.model_dump())).to(device)
         reset_peak(device)
         times = bare_epochs(
-            model, batches, loss_of, epochs, training["learning_rate"], training["weight_decay"],
-            training["grad_clip_norm"], device, bf16,
+            model, batches, loss_of, epochs, training.learning_rate, training.weight_decay,
+            training.grad_clip_norm, device, bf16,
         )
         results[name] = summarize(times, n_chars, device)
     return results

@@ -9,20 +9,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_BTC_CSV = Path(os.environ.get("BTC_CSV", PROJECT_ROOT.parent / "shared" / "data" / "btc-usd-daily.csv"))
+TEST_DATA = "data/test"  # conf/test's data root (conf/test/globals.yml)
 
 
-@pytest.fixture
-def real_btc_csv() -> Path:
-    if not SHARED_BTC_CSV.is_file():
-        pytest.skip(f"real-data test: the BTC-USD snapshot is not at {SHARED_BTC_CSV} (set BTC_CSV)")
-    return SHARED_BTC_CSV
+@pytest.fixture(autouse=True)
+def offline_yfinance(monkeypatch):
+    """Every test runs as if Yahoo could not be reached, as yfinance reports it: an
+    empty frame. A test that needs a download replaces ``yfinance.download`` itself."""
+    import yfinance
+
+    monkeypatch.setattr(yfinance, "download", lambda *args, **kwargs: pd.DataFrame())
+
+
+def deep_merge(base: dict, overrides: dict) -> dict:
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = deep_merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def conf_parameters(section: str, env: str = "base") -> dict:
+    """One section of ``conf/base/parameters_<section>.yml``, with ``conf/<env>``'s overrides."""
+    params = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / f"parameters_{section}.yml").read_text(encoding="utf-8"))
+    env_file = PROJECT_ROOT / "conf" / env / f"parameters_{section}.yml"
+    if env != "base" and env_file.is_file():
+        params = deep_merge(params, yaml.safe_load(env_file.read_text(encoding="utf-8")))
+    return params[section]
 
 
 def synthetic_prices(
@@ -45,14 +64,18 @@ def synthetic_prices(
     )
 
 
+def copy_project(target: Path) -> Path:
+    """A throwaway copy of the project's config in ``target``, so runs write under it."""
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", target / "pyproject.toml")
+    shutil.copytree(PROJECT_ROOT / "conf", target / "conf", ignore=shutil.ignore_patterns("local"))
+    (target / "conf" / "local").mkdir()
+    (target / "src").mkdir()  # the package itself is installed; Kedro only checks the folder
+    return target
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
-    """A throwaway copy of the project's config, so pipeline runs write under tmp_path."""
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    shutil.copytree(PROJECT_ROOT / "conf", tmp_path / "conf", ignore=shutil.ignore_patterns("local"))
-    (tmp_path / "conf" / "local").mkdir()
-    (tmp_path / "src").mkdir()  # the package itself is installed; Kedro only checks the folder
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 def run_pipeline(
@@ -64,10 +87,15 @@ def run_pipeline(
 
     bootstrap_project(project)
     with KedroSession.create(project_path=project, env=env, runtime_params=params or {}) as session:
-        return session.run(pipeline_name=pipeline, **run_args)
+        return session.run(pipeline_names=[pipeline], **run_args)
+
+
+def versions(project: Path, relative: str) -> list[Path]:
+    """Every saved version's file of a versioned dataset, oldest first."""
+    folder = project / relative
+    return [version / folder.name for version in sorted(folder.iterdir())] if folder.exists() else []
 
 
 def latest(project: Path, relative: str) -> Path:
-    """The newest version of a versioned dataset's file, e.g. ``data/08_reporting/x.json``."""
-    versions = sorted((project / relative).iterdir())
-    return versions[-1] / Path(relative).name
+    """The newest version of a versioned dataset's file, e.g. ``data/test/08_reporting/x.json``."""
+    return versions(project, relative)[-1]

@@ -23,8 +23,8 @@ def test_stored_notebooks_carry_no_outputs(path):
             assert cell.outputs == [] and cell.execution_count is None
 
 
-def test_notebooks_execute_without_errors(project_copy, real_btc_csv, monkeypatch):
-    run_pipeline(project_copy, "btc", {"btc": {"ingest": {"csv_path": str(real_btc_csv)}}})
+def test_notebooks_execute_without_errors(project_copy, monkeypatch):
+    run_pipeline(project_copy, "btc")
     run_pipeline(project_copy, "hafez")
     shutil.copytree(PROJECT_ROOT / "notebooks", project_copy / "notebooks")
     monkeypatch.setenv("KEDRO_ENV", "test")

@@ -1,60 +1,73 @@
-"""Parameters are checked before a run starts, with the bad key named."""
+"""One parameter schema, validated by Kedro before the first node runs."""
 
 import pytest
-import yaml
+from kedro.validation.exceptions import ParameterValidationError
+from pydantic import ValidationError
 
-from hw3_pipelines.errors import ParameterError
-from hw3_pipelines.parameters import validate_parameters
-from tests.conftest import PROJECT_ROOT, run_pipeline
+from hw3_pipelines.parameters import BtcParams, HafezParams, RnnTheoryParams
+from tests.conftest import conf_parameters, deep_merge, run_pipeline
 
-
-def base_parameters() -> dict:
-    params = {}
-    for path in sorted((PROJECT_ROOT / "conf" / "base").glob("parameters_*.yml")):
-        params.update(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return params
+MODELS = {"btc": BtcParams, "hafez": HafezParams, "rnn_theory": RnnTheoryParams}
 
 
-def test_shipped_parameters_are_valid():
-    validate_parameters(base_parameters(), {"btc", "hafez"})
+@pytest.mark.parametrize("env", ["base", "test"])
+@pytest.mark.parametrize("section", sorted(MODELS))
+def test_shipped_parameters_are_valid(section, env):
+    MODELS[section].model_validate(conf_parameters(section, env))
 
 
 @pytest.mark.parametrize(
-    ("section", "key", "value"),
+    ("overrides", "location", "message"),
     [
-        ("btc", "train_fraction", 1.5),
-        ("btc", "train_fraction", 0),
-        ("btc", "lookback", 0),
-        ("btc", "lookback", "60"),
-        ("btc", "target", "levels"),
-        ("btc", "features", ["Open"]),
-        ("btc.training", "epochs", -1),
-        ("btc.training", "epochs", True),
-        ("btc.training", "learning_rate", 0),
-        ("btc.model", "dropout", 1.0),
-        ("hafez.sample", "temperature", 0),
-        ("hafez.model", "cell", "transformer"),
-        ("hafez.training", "bptt", 1),
+        ({"train_fraction": 1.5}, ("train_fraction",), "less than 1"),
+        ({"lookback": 0}, ("lookback",), "greater than or equal to 1"),
+        ({"lookback": "60"}, ("lookback",), "valid integer"),
+        ({"target": "levels"}, ("target",), "'price' or 'log_return'"),
+        ({"features": ["Open"]}, (), "must include 'Close'"),
+        ({"model": {"cell": "transformer"}}, ("model", "cell"), "'lstm', 'gru' or 'rnn'"),
+        ({"model": {"dropout": 1.0}}, ("model", "dropout"), "less than 1"),
+        ({"training": {"epochs": True}}, ("training", "epochs"), "valid integer"),
+        ({"training": {"learning_rate": 0}}, ("training", "learning_rate"), "greater than 0"),
+        ({"training": {"lr_schedule": "step"}}, ("training", "lr_schedule"), "'constant' or 'cosine'"),
+        ({"training": {"device": "gpu0"}}, ("training", "device"), "not a torch device"),
+        ({"ingest": {"source": "csv", "csv_path": None}}, ("ingest",), "needs csv_path"),
+        ({"ingest": {"source": "bloomberg"}}, ("ingest", "source"), "'auto', 'yfinance', 'csv' or 'bundled'"),
     ],
 )
-def test_bad_values_name_their_key(section, key, value):
-    params = base_parameters()
-    node = params
-    for part in section.split("."):
-        node = node[part]
-    node[key] = value
-    with pytest.raises(ParameterError, match=f"parameter {section}.{key} must be"):
-        validate_parameters(params, {section.split(".")[0]})
+def test_bad_btc_values_name_their_key(overrides, location, message):
+    with pytest.raises(ValidationError) as caught:
+        BtcParams.model_validate(deep_merge(conf_parameters("btc"), overrides))
+    (error,) = caught.value.errors()
+    assert error["loc"] == location and message in error["msg"]
 
 
-def test_missing_key_is_named():
-    params = base_parameters()
-    del params["btc"]["training"]["epochs"]
-    with pytest.raises(ParameterError, match="btc.training.epochs is missing"):
-        validate_parameters(params, {"btc"})
+@pytest.mark.parametrize(
+    ("section", "overrides", "message"),
+    [
+        ("btc", {"trainig": {"epochs": 3}}, "unknown key 'trainig'; did you mean 'training'?"),
+        ("btc", {"training": {"lr_shedule": "cosine"}}, "unknown key 'lr_shedule'; did you mean 'lr_schedule'?"),
+        ("hafez", {"sample": {"temprature": 0.5}}, "unknown key 'temprature'; did you mean 'temperature'?"),
+        ("btc", {"zzz": 1}, "unknown key 'zzz'; valid keys: ingest, validation, target"),
+    ],
+)
+def test_unknown_keys_are_rejected_with_the_closest_valid_one(section, overrides, message):
+    with pytest.raises(ValidationError, match=message.replace("?", r"\?")):
+        MODELS[section].model_validate(deep_merge(conf_parameters(section), overrides))
 
 
-def test_a_run_with_a_bad_parameter_stops_before_any_node(project_copy):
-    with pytest.raises(ParameterError, match="btc.train_fraction"):
-        run_pipeline(project_copy, "btc", {"btc": {"train_fraction": 2}})
-    assert not (project_copy / "data" / "01_raw").exists()
+def test_hafez_rejects_a_cell_only_btc_has():
+    with pytest.raises(ValidationError, match="'lstm' or 'gru'"):
+        HafezParams.model_validate(deep_merge(conf_parameters("hafez"), {"model": {"cell": "rnn"}}))
+
+
+@pytest.mark.parametrize("pipeline", ["btc", "btc_lookback"])
+def test_a_misspelt_key_stops_the_run_before_any_node(project_copy, pipeline):
+    """btc_lookback is namespaced: its parameters are validated too (kedro#5504)."""
+    with pytest.raises(ParameterValidationError, match="did you mean 'training'"):
+        run_pipeline(project_copy, pipeline, {"btc": {"trainig": {"epochs": 3}}})
+    assert not (project_copy / "data").exists()
+
+
+def test_a_bad_value_stops_the_hafez_sample_run_too(project_copy):
+    with pytest.raises(ParameterValidationError, match="temperature"):
+        run_pipeline(project_copy, "hafez_sample", {"hafez": {"sample": {"temperature": -1}}})

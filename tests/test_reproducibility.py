@@ -1,4 +1,5 @@
-"""Reruns match byte for byte, and a killed run leaves the last good run intact."""
+"""Reruns match byte for byte, a killed run leaves the last good run intact, and test runs
+stay apart from real ones."""
 
 import json
 import os
@@ -10,51 +11,44 @@ import time
 import pandas as pd
 from kedro.io import Version
 
-from hw3_pipelines.modeling.io import TorchModelDataset
-from tests.conftest import run_pipeline
+from hw3_pipelines.datasets import TorchModelDataset
+from tests.conftest import TEST_DATA, run_pipeline, versions
 
 BTC_OUTPUTS = [
-    "data/08_reporting/btc_metrics.json",
-    "data/07_model_output/btc_predictions.csv",
-    "data/07_model_output/btc_forecast.csv",
+    f"{TEST_DATA}/08_reporting/btc_metrics.json",
+    f"{TEST_DATA}/07_model_output/btc_predictions.csv",
+    f"{TEST_DATA}/07_model_output/btc_forecast.csv",
 ]
 HAFEZ_OUTPUTS = [
-    "data/08_reporting/hafez_metrics.json",
-    "data/07_model_output/hafez_samples.txt",
-    "data/08_reporting/hafez_sample_report.json",
+    f"{TEST_DATA}/08_reporting/hafez_metrics.json",
+    f"{TEST_DATA}/07_model_output/hafez_samples.txt",
+    f"{TEST_DATA}/08_reporting/hafez_sample_report.json",
 ]
 
 
-def versions(project, relative):
-    folder = project / relative
-    return [v / folder.name for v in sorted(folder.iterdir())] if folder.exists() else []
-
-
-def test_two_runs_give_byte_identical_outputs(project_copy, real_btc_csv):
-    params = {"btc": {"ingest": {"csv_path": str(real_btc_csv)}}}
+def test_two_runs_give_byte_identical_outputs(project_copy):
     for _ in range(2):
-        run_pipeline(project_copy, "btc", params)
+        run_pipeline(project_copy, "btc")
         run_pipeline(project_copy, "hafez")
     for relative in BTC_OUTPUTS + HAFEZ_OUTPUTS:
         first, second = versions(project_copy, relative)
         assert first.read_bytes() == second.read_bytes(), relative
 
 
-def test_killed_run_leaves_the_last_good_run_intact(project_copy, real_btc_csv):
-    params = {"btc": {"ingest": {"csv_path": str(real_btc_csv)}}}
-    run_pipeline(project_copy, "btc", params)
-    good = {relative: versions(project_copy, relative) for relative in BTC_OUTPUTS + ["data/06_models/btc_lstm.pt"]}
+def test_killed_run_leaves_the_last_good_run_intact(project_copy):
+    run_pipeline(project_copy, "btc")
+    model_dir = f"{TEST_DATA}/06_models/btc_model.pt"
+    good = {relative: versions(project_copy, relative) for relative in BTC_OUTPUTS + [model_dir]}
     good_bytes = {path: path.read_bytes() for paths in good.values() for path in paths}
 
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "kedro", "run", "--pipeline", "btc", "--env", "test", "--params",
-         f"btc.ingest.csv_path={real_btc_csv},btc.training.epochs=500"],
+        [sys.executable, "-m", "kedro", "run", "--pipelines", "btc", "--env", "test", "--params", "btc.training.epochs=500"],
         cwd=project_copy, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while len(versions(project_copy, "data/05_model_input/btc_windows.pkl")) < 2:
+    while len(versions(project_copy, f"{TEST_DATA}/05_model_input/btc_windows.npz")) < 2:
         assert process.poll() is None, "the run ended before it could be killed"
         assert time.monotonic() < deadline, "training never started"
         time.sleep(0.2)
@@ -66,11 +60,22 @@ def test_killed_run_leaves_the_last_good_run_intact(project_copy, real_btc_csv):
         assert versions(project_copy, relative) == paths, f"{relative} gained a version from the killed run"
     for path, content in good_bytes.items():
         assert path.read_bytes() == content
-    metrics_path = good["data/08_reporting/btc_metrics.json"][0]
-    json.loads(metrics_path.read_text())
-    pd.read_csv(good["data/07_model_output/btc_predictions.csv"][0])
-    model_path = good["data/06_models/btc_lstm.pt"][0]
+    json.loads(good[BTC_OUTPUTS[0]][0].read_text())
+    pd.read_csv(good[BTC_OUTPUTS[1]][0])
+    model_path = good[model_dir][0]
     TorchModelDataset(filepath=str(model_path.parent.parent), version=Version(model_path.parent.name, None)).load()
     # the next run still works from the snapshot the killed run left behind
-    run_pipeline(project_copy, "btc", params, from_nodes=["validate_btc_prices"])
-    assert len(versions(project_copy, "data/08_reporting/btc_metrics.json")) == 2
+    run_pipeline(project_copy, "btc", from_nodes=["validate_btc_prices"])
+    assert len(versions(project_copy, BTC_OUTPUTS[0])) == 2
+
+
+def test_test_runs_leave_the_real_runs_outputs_alone(project_copy):
+    report = "08_reporting/rnn_theory_report.md"
+    run_pipeline(project_copy, "rnn_theory", env="base")
+    real = versions(project_copy, f"data/{report}")
+    run_pipeline(project_copy, "rnn_theory", env="test")
+    assert versions(project_copy, f"data/{report}") == real
+    assert len(versions(project_copy, f"{TEST_DATA}/{report}")) == 1
+    written = {path.relative_to(project_copy / "data").parts[0] for path in (project_copy / "data").iterdir()}
+    assert written == {"08_reporting", "09_tracking", "test"}
+    assert (project_copy / TEST_DATA / "09_tracking").is_dir()

@@ -34,7 +34,7 @@ def viz_build(tmp_path_factory) -> tuple[Path, Path]:
     (project / "src").mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
     subprocess.run(
-        [sys.executable, "-c", "from hw3_pipelines.viz import main; main()"],
+        [sys.executable, "-c", "from hw3_pipelines.viz_build import main; main()"],
         cwd=project, env=env, check=True, capture_output=True, timeout=300,
     )
     return project, home

@@ -1,109 +1,178 @@
-"""Checks of run parameters, applied before any node runs, so a typo fails in a second
-with a message naming the key instead of an hour later inside torch."""
+"""The one parameter schema: every key of ``conf/*/parameters_*.yml``, its type and its choices.
+
+Nodes annotate their ``params:<pipeline>`` input with these models, and Kedro (>= 1.3)
+validates and converts the whole section before the first node runs. A wrong type, an
+out-of-range value or a misspelt key stops the run naming the key. Choices come from the
+code that implements them (cells, schedules, targets, sources), so they cannot drift.
+Each node takes its pipeline's whole section: Kedro validates one model per key, and a
+section validated as a whole is what catches a misspelt group name such as ``btc.trainig``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Literal
 
-from hw3_pipelines.errors import ParameterError
-from hw3_pipelines.forecasting.windows import TARGETS
+from pydantic import Field, model_validator
 
+from hw3_pipelines.forecasting.windows import TARGET_COLUMN, TARGETS
+from hw3_pipelines.modeling.char_lm import CHAR_CELLS
+from hw3_pipelines.modeling.regressor import RECURRENT_CELLS
+from hw3_pipelines.modeling.training import TrainConfig
+from hw3_pipelines.schema import (
+    NonNegativeInt,
+    OpenFraction,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    Strict,
+)
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _positive_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-
-def _fraction(value: Any) -> bool:
-    return _positive_number(value) and value < 1
-
-
-def _probability(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+PRICE_SOURCES = ("auto", "yfinance", "csv", "bundled")
 
 
-def _flag(value: Any) -> bool:
-    return isinstance(value, bool)
+# btc -------------------------------------------------------------------------------------
+
+class BtcIngest(Strict):
+    """``auto``: Yahoo, else the last stored raw snapshot, else the bundled one."""
+
+    source: Literal[PRICE_SOURCES]
+    ticker: str
+    start: str
+    end: str | None = None
+    csv_path: str | None = None
+
+    @model_validator(mode="after")
+    def _csv_needs_a_path(self) -> BtcIngest:
+        if self.source == "csv" and not self.csv_path:
+            raise ValueError("source 'csv' needs csv_path, the path of a Yahoo-format CSV file")
+        return self
 
 
-def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda value: value is None or check(value)
+class BtcValidation(Strict):
+    max_gap_days: NonNegativeInt
+    min_rows: PositiveInt
 
 
-def _one_of(*choices: str) -> Callable[[Any], bool]:
-    return lambda value: value in choices
+class RegressorParams(Strict):
+    cell: Literal[tuple(RECURRENT_CELLS)]
+    hidden_size: PositiveInt
+    num_layers: PositiveInt
+    dropout: Probability
 
 
-RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "btc.ingest.source": (_one_of("yfinance", "csv"), "'yfinance' or 'csv'"),
-    "btc.target": (_one_of(*TARGETS), " or ".join(repr(t) for t in TARGETS)),
-    "btc.features": (lambda v: isinstance(v, list) and "Close" in v, "a list that includes 'Close'"),
-    "btc.train_fraction": (_fraction, "a number in (0, 1)"),
-    "btc.lookback": (_positive_int, "a positive integer"),
-    "btc.model.hidden_size": (_positive_int, "a positive integer"),
-    "btc.model.num_layers": (_positive_int, "a positive integer"),
-    "btc.model.dropout": (_probability, "a number in [0, 1)"),
-    "btc.training.epochs": (_positive_int, "a positive integer"),
-    "btc.training.batch_size": (_positive_int, "a positive integer"),
-    "btc.training.learning_rate": (_positive_number, "a positive number"),
-    "btc.training.val_fraction": (_probability, "a number in [0, 1)"),
-    "btc.training.grad_clip_norm": (_optional(_positive_number), "null or a positive number"),
-    "btc.training.num_threads": (_optional(_positive_int), "null or a positive integer"),
-    "btc.forecast.horizon": (_positive_int, "a positive integer"),
-    "btc.forecast.mc_samples": (_positive_int, "a positive integer"),
-    "btc.backtest.horizon": (_positive_int, "a positive integer"),
-    "btc.backtest.stride": (_positive_int, "a positive integer"),
-    "btc.backtest.mc_samples": (_positive_int, "a positive integer"),
-    "btc_lookback.epochs": (_positive_int, "a positive integer"),
-    "hafez.split.val_fraction": (_fraction, "a number in (0, 1)"),
-    "hafez.model.embedding_dim": (_positive_int, "a positive integer"),
-    "hafez.model.hidden_size": (_positive_int, "a positive integer"),
-    "hafez.model.num_layers": (_positive_int, "a positive integer"),
-    "hafez.model.dropout": (_probability, "a number in [0, 1)"),
-    "hafez.model.cell": (_one_of("lstm", "gru"), "'lstm' or 'gru'"),
-    "hafez.training.epochs": (_positive_int, "a positive integer"),
-    "hafez.training.bptt": (lambda v: _positive_int(v) and v >= 2, "an integer >= 2"),
-    "hafez.training.batch_size": (_positive_int, "a positive integer"),
-    "hafez.training.learning_rate": (_positive_number, "a positive number"),
-    "hafez.training.lr_schedule": (_one_of("constant", "cosine"), "'constant' or 'cosine'"),
-    "hafez.training.grad_clip_norm": (_optional(_positive_number), "null or a positive number"),
-    "hafez.training.num_threads": (_optional(_positive_int), "null or a positive integer"),
-    "hafez.training.bf16_autocast": (_flag, "true or false"),
-    "hafez.sample.temperature": (_positive_number, "a positive number"),
-    "hafez.sample.top_k": (_optional(_positive_int), "null or a positive integer"),
-    "hafez.sample.ghazals": (_positive_int, "a positive integer"),
-    "hafez.sample.max_chars": (_positive_int, "a positive integer"),
-}
+class BtcTraining(TrainConfig):
+    val_fraction: OpenFraction  # the last share of training windows: best epoch, residual spread
 
 
-def validate_parameters(parameters: dict, sections: set[str]) -> None:
-    """Check every rule under the given top-level sections (e.g. ``{"btc"}``)."""
-    for key in RULES:
-        if key.split(".", 1)[0] in sections:
-            _check(parameters, key)
+class BtcForecast(Strict):
+    horizon: PositiveInt
+    mc_samples: PositiveInt
+    seed: int
 
 
-def validate_keys(section: str, values: dict, keys: tuple[str, ...]) -> None:
-    """Check some rules of one section, for a node that receives only that section."""
-    for key in keys:
-        _check({section: values}, f"{section}.{key}")
+class BtcBacktest(Strict):
+    horizon: PositiveInt
+    stride: PositiveInt
+    mc_samples: PositiveInt
 
 
-def _check(parameters: dict, key: str) -> None:
-    check, expected = RULES[key]
-    value = _lookup(parameters, key)
-    if not check(value):
-        raise ParameterError(f"parameter {key} must be {expected}, got {value!r}")
+class BtcParams(Strict):
+    ingest: BtcIngest
+    validation: BtcValidation
+    target: Literal[TARGETS]
+    features: Annotated[list[str], Field(min_length=1)]
+    train_fraction: OpenFraction
+    lookback: PositiveInt
+    model: RegressorParams
+    training: BtcTraining
+    forecast: BtcForecast
+    backtest: BtcBacktest
+
+    @model_validator(mode="after")
+    def _features_include_the_target(self) -> BtcParams:
+        if TARGET_COLUMN not in self.features:
+            raise ValueError(f"features must include '{TARGET_COLUMN}', the column the model predicts")
+        return self
+
+    def describe(self) -> str:
+        """The setting in a few words, for figure titles."""
+        return f"target={self.target}, {self.model.cell} {self.model.num_layers}×{self.model.hidden_size}, lookback {self.lookback}"
 
 
-def _lookup(parameters: dict, key: str) -> Any:
-    value: Any = parameters
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            raise ParameterError(f"parameter {key} is missing")
-        value = value[part]
-    return value
+class LookbackSweepParams(Strict):
+    epochs: PositiveInt
+
+
+# hafez -----------------------------------------------------------------------------------
+
+class HafezSplit(Strict):
+    val_fraction: OpenFraction
+    seed: int
+
+
+class CharLMParams(Strict):
+    cell: Literal[tuple(CHAR_CELLS)]
+    embedding_dim: PositiveInt
+    hidden_size: PositiveInt
+    num_layers: PositiveInt
+    dropout: Probability
+
+
+class HafezTraining(TrainConfig):
+    bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
+
+
+class HafezEvaluation(Strict):
+    ngram_orders: Annotated[list[PositiveInt], Field(min_length=1)]
+
+
+class HafezSample(Strict):
+    seed_text: Annotated[str, Field(min_length=1)]
+    ghazals: PositiveInt
+    max_chars: PositiveInt
+    temperature: PositiveFloat
+    top_k: PositiveInt | None = None
+    seed: int
+
+
+class HafezParams(Strict):
+    corpus_path: str | None = None
+    split: HafezSplit
+    model: CharLMParams
+    training: HafezTraining
+    evaluation: HafezEvaluation
+    sample: HafezSample
+
+
+# rnn_theory ------------------------------------------------------------------------------
+
+class LayerSize(Strict):
+    input_size: PositiveInt
+    hidden_size: PositiveInt
+
+
+class GradientStudy(Strict):
+    weights: Annotated[list[float], Field(min_length=1)]
+    u: float
+    max_steps: PositiveInt
+    seed: int
+
+
+class ClippingStudy(Strict):
+    dimension: Annotated[int, Field(ge=2)]
+    clip_value: PositiveFloat
+    max_norm: PositiveFloat
+    seed: int
+
+
+class SequenceTask(Strict):
+    task: str
+    type: str
+    why: str
+
+
+class RnnTheoryParams(Strict):
+    sizes: Annotated[list[LayerSize], Field(min_length=1)]
+    gradient: GradientStudy
+    clipping: ClippingStudy
+    sequence_tasks: list[SequenceTask]

@@ -1,20 +1,40 @@
-"""Project pipelines."""
+"""Project pipelines: one per folder of ``pipelines/``."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
+
+from hw3_pipelines import pipelines as pipeline_package
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register every pipeline under its folder name.
 
-    There is no ``__default__`` sum: each pipeline is a separate job with its own cost
-    (the btc and hafez pipelines each train a model), so a bare ``kedro run`` should not
-    silently start all of them. ``__default__`` points at the btc pipeline, the main job.
-    Kedro loads only the pipelines a run asks for, so btc may be absent from the mapping.
+    ``__default__`` is the btc pipeline, the main job, not the sum of all: the btc and
+    hafez pipelines each train a model, so a bare ``kedro run`` should not silently start
+    all of them. Kedro loads only the pipelines a run asks for, so btc may be absent.
     """
     pipelines = find_pipelines(raise_errors=True)
     if "btc" in pipelines:
         pipelines["__default__"] = pipelines["btc"]
     return pipelines
+
+
+def pipeline_names() -> list[str]:
+    """The registered pipelines' names, without importing them."""
+    return sorted(module.name for module in pkgutil.iter_modules(pipeline_package.__path__) if module.ispkg)
+
+
+def writers_of(dataset: str) -> list[str]:
+    """The pipelines that write ``dataset``, smallest first (Kedro's registry holds only the
+    pipelines of the current run, so each is built here)."""
+    writers = []
+    for name in pipeline_names():
+        pipe = importlib.import_module(f"{pipeline_package.__name__}.{name}").create_pipeline()
+        if dataset in pipe.all_outputs():
+            writers.append((len(pipe.nodes), name))
+    return [name for _, name in sorted(writers)]

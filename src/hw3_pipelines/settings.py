@@ -1,8 +1,8 @@
 """Project settings: Kedro defaults except where noted."""
 
-from hw3_pipelines.hooks import ParameterValidationHooks, RunManifestHooks
+from hw3_pipelines.hooks import MissingInputHooks, RunManifestHooks
 
-HOOKS = (RunManifestHooks(), ParameterValidationHooks())
+HOOKS = (MissingInputHooks(), RunManifestHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -10,12 +10,41 @@ predicts the next day's log return of Close, and the price forecast is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
 TARGETS = ("price", "log_return")
 TARGET_COLUMN = "Close"
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInput:
+    """Scaled windows for training and testing, and what turns predictions back into USD.
+
+    n training windows, m test days, lookback L, F features (``close_index`` is Close's
+    column among them). Each window ends the day before the day it predicts.
+
+    - ``X_train`` (n, L, F) float32, ``y_train`` (n,) float32: the scaled next-day target
+    - ``X_test`` (m, L, F) float32, ``y_test`` (m,) float32
+    - ``test_dates`` (m,) str ``YYYY-MM-DD``; ``test_close`` and ``test_previous_close``
+      (m,) float64 USD: each test day's close and the close of the day before
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    test_dates: np.ndarray
+    test_close: np.ndarray
+    test_previous_close: np.ndarray
+    close_index: int
+
+    def validation_count(self, val_fraction: float) -> int:
+        """How many of the last training windows are held out: at least one."""
+        return max(1, int(len(self.X_train) * val_fraction))
 
 
 def feature_frame(prices: pd.DataFrame, features: list[str], target: str) -> pd.DataFrame:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hw3_pipelines.plotting import finish, new_figure
+
 
 def loss_curves(history: pd.DataFrame, title: str, ylabel: str, yscale: str = "linear") -> Figure:
     """Training and validation loss by epoch, with the kept (best) epoch marked."""
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
-    ax = fig.subplots()
+    fig, (ax,) = new_figure(width=8)
     ax.plot(history["epoch"], history["train_loss"], label="train (dropout on)")
     if "val_loss" in history:
         ax.plot(history["epoch"], history["val_loss"], label="validation")
         best = history.loc[history["best"]]
-        ax.scatter(best["epoch"], best["val_loss"], color="black", zorder=3, label="best epoch")
+        ax.scatter(best["epoch"], best["val_loss"], color="black", zorder=3, label=f"kept: epoch {int(best['epoch'].iloc[0])}")
     ax.set(title=title, xlabel="epoch", ylabel=ylabel, yscale=yscale)
-    ax.legend()
-    ax.grid(alpha=0.3)
+    finish(ax)
     return fig

@@ -1,43 +1,53 @@
 """One training loop for every model in the project.
 
 The loop is deliberately short: seeded batch order, AdamW, optional clipping by norm,
-one host sync per epoch (losses are summed on the device), and the best weights by
-validation loss kept in memory and restored at the end.
+an optional cosine schedule and bfloat16 autocast, one host sync per epoch (losses are
+summed on the device), and the best weights by validation loss kept in memory and
+restored at the end.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
+from pydantic import field_validator
 from torch import nn
-from tqdm.auto import tqdm
 
-logger = logging.getLogger(__name__)
+from hw3_pipelines.progress import Progress
+from hw3_pipelines.schema import NonNegativeFloat, PositiveFloat, PositiveInt, Strict
 
 Batch = tuple[torch.Tensor, ...]
 LR_SCHEDULES = ("constant", "cosine")
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int
-    learning_rate: float = 1e-3
-    weight_decay: float = 1e-2
-    grad_clip_norm: float | None = None
-    seed: int = 42
-    lr_schedule: str = "constant"
-    bf16_autocast: bool = False
+class TrainConfig(Strict):
+    """What the loop needs; the pipelines' ``training`` parameter groups extend it."""
 
-    def __post_init__(self):
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be a positive integer, got {self.epochs}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: PositiveFloat = 1e-3
+    weight_decay: NonNegativeFloat = 1e-2
+    grad_clip_norm: PositiveFloat | None = None
+    lr_schedule: Literal[LR_SCHEDULES] = "constant"
+    bf16_autocast: bool = False
+    seed: int = 42
+    device: str = "auto"
+    num_threads: PositiveInt | None = None
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, name: str) -> str:
+        if name != "auto":
+            try:
+                torch.device(name)
+            except RuntimeError:
+                raise ValueError(f"'{name}' is not a torch device; use auto, cpu, cuda or cuda:N") from None
+        return name
 
     def learning_rate_at(self, epoch: int) -> float:
         """``cosine`` anneals from the base rate towards 0 over the epochs, per epoch."""
@@ -94,44 +104,41 @@ def train(
     device = next(model.parameters()).device
     result = TrainResult(model=model)
     best_loss, best_state = float("inf"), None
-    progress = tqdm(total=None, desc=desc, unit="step", dynamic_ncols=True, disable=None)
-    for epoch in range(1, config.epochs + 1):
-        started = time.perf_counter()
-        for group in optimizer.param_groups:
-            group["lr"] = config.learning_rate_at(epoch)
-        epoch_batches = batches(generator)
-        if progress.total is None:
-            progress.total = config.epochs * len(epoch_batches)
-        model.train()
-        loss_sum = torch.zeros((), device=device)
-        for batch in epoch_batches:
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16_autocast):
-                loss = loss_fn(model, batch)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip_norm)
-            optimizer.step()
-            loss_sum += loss.detach()
-            progress.update()
-        record = {"epoch": epoch, "train_loss": (loss_sum / len(epoch_batches)).item()}
-        validation_started = time.perf_counter()
-        if val_loss_fn is not None:
-            model.eval()
-            with torch.no_grad():
-                record["val_loss"] = float(val_loss_fn(model))
-        record["seconds"] = time.perf_counter() - started
-        record["val_seconds"] = time.perf_counter() - validation_started
-        result.history.append(record)
-        score = record.get("val_loss", record["train_loss"])
-        if score < best_loss:
-            best_loss, result.best_epoch = score, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        losses = {k: f"{v:.4f}" for k, v in record.items() if k.endswith("loss")}
-        progress.set_postfix(losses)
-        if progress.disable and epoch % max(1, config.epochs // 10) == 0:
-            logger.info("%s: epoch %d/%d, %s", desc, epoch, config.epochs, losses)
-    progress.close()
+    with Progress(config.epochs, desc, unit="epoch") as progress:
+        for epoch in range(1, config.epochs + 1):
+            for group in optimizer.param_groups:
+                group["lr"] = config.learning_rate_at(epoch)
+            started = time.perf_counter()
+            record = {"epoch": epoch, "train_loss": _run_epoch(model, batches(generator), loss_fn, optimizer, config, device)}
+            validation_started = time.perf_counter()
+            if val_loss_fn is not None:
+                model.eval()
+                with torch.no_grad():
+                    record["val_loss"] = float(val_loss_fn(model))
+            record["seconds"] = time.perf_counter() - started
+            record["val_seconds"] = time.perf_counter() - validation_started
+            result.history.append(record)
+            score = record.get("val_loss", record["train_loss"])
+            if score < best_loss:
+                best_loss, result.best_epoch = score, epoch
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            progress.update({k: f"{v:.4f}" for k, v in record.items() if k.endswith("loss")})
     model.load_state_dict(best_state)
     model.eval()
     return result
+
+
+def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device) -> float:
+    """One pass over the batches; the mean loss is read from the device once, at the end."""
+    model.train()
+    loss_sum = torch.zeros((), device=device)
+    for batch in epoch_batches:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16_autocast):
+            loss = loss_fn(model, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip_norm:
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip_norm)
+        optimizer.step()
+        loss_sum += loss.detach()
+    return (loss_sum / len(epoch_batches)).item()

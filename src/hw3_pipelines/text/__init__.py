@@ -1,1 +1,2 @@
-"""Persian text handling: normalisation, character vocabulary, n-gram baseline. No Kedro."""
+"""Persian text handling, no Kedro: the poem layout, normalisation, the character
+vocabulary, the Kneser-Ney n-gram baseline and statistics of generated verse."""

@@ -1,53 +1,85 @@
-"""The whole btc pipeline on the real BTC-USD snapshot, with conf/test's tiny settings."""
+"""The whole btc pipeline: wired on synthetic prices through an in-memory catalog (as the
+spaceflights starter tests its pipelines), and run on the real bundled snapshot."""
 
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from kedro.io import Version
+from kedro.io import DataCatalog, MemoryDataset, Version
+from kedro.runner import SequentialRunner
 
-from hw3_pipelines.modeling.io import TorchModelDataset
-from hw3_pipelines.pipelines.btc.nodes import predict
-from hw3_pipelines.forecasting.windows import inverse_column, to_price
-from tests.conftest import latest, run_pipeline
-
-
-@pytest.fixture
-def finished_run(project_copy, real_btc_csv):
-    run_pipeline(project_copy, "btc", {"btc": {"ingest": {"csv_path": str(real_btc_csv)}}})
-    return project_copy
+from hw3_pipelines.datasets import MinMaxScalerDataset, NpzDataset, TorchModelDataset
+from hw3_pipelines.forecasting.recursive import predict
+from hw3_pipelines.forecasting.windows import ModelInput, inverse_column, to_price
+from hw3_pipelines.pipelines.btc.pipeline import create_pipeline
+from tests.conftest import TEST_DATA, copy_project, latest, run_pipeline, synthetic_prices, versions
+from tests.pipelines.btc.helpers import params
 
 
-def test_real_snapshot_end_to_end(finished_run, real_btc_csv):
+class KeptDataset(MemoryDataset):
+    """A memory dataset the runner cannot release, so the test can read it after the run."""
+
+    def _release(self) -> None:
+        pass
+
+
+def test_pipeline_wiring_on_synthetic_prices(tmp_path):
+    path = tmp_path / "prices.csv"
+    synthetic_prices(300, drift=0.001).to_csv(path, index=False)
+    pipeline = create_pipeline()
+    catalog = DataCatalog({name: KeptDataset() for name in pipeline.all_outputs()})
+    catalog["btc_raw_last_saved"] = None
+    catalog["params:btc"] = params(ingest={"source": "csv", "csv_path": str(path)})
+    SequentialRunner().run(pipeline, catalog)
+    metrics = catalog.load("btc_metrics")
+    assert metrics["n_test_days"] == 60 and metrics["data"]["provenance"]["source"] == "csv"
+    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5
+    for figure in ("btc_split_plot", "btc_training_loss_plot", "btc_predictions_plot", "btc_forecast_plot", "btc_backtest_plot"):
+        assert catalog.load(figure).axes, figure
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """One conf/test run of the btc pipeline on the bundled snapshot, shared by the tests below."""
+    project = copy_project(tmp_path_factory.mktemp("btc_project"))
+    run_pipeline(project, "btc")
+    return project
+
+
+def test_real_snapshot_end_to_end(finished_run):
     project = finished_run
-    raw = pd.read_csv(latest(project, "data/01_raw/btc_usd_daily.csv"))
-    pd.testing.assert_frame_equal(raw, pd.read_csv(real_btc_csv))
-    report = json.loads(latest(project, "data/08_reporting/btc_metrics.json").read_text())
+    raw = pd.read_csv(latest(project, f"{TEST_DATA}/01_raw/btc_usd_daily.csv"))
+    assert (raw["Date"].iloc[0], raw["Date"].iloc[-1], len(raw)) == ("2014-09-17", "2026-07-22", 4327)
+    report = json.loads(latest(project, f"{TEST_DATA}/08_reporting/btc_metrics.json").read_text())
     assert report["n_test_days"] == 866 and report["test_end"] == "2026-07-22"
+    assert report["data"] == {"provenance": {"source": "bundled"}, "first_date": "2014-09-17", "last_date": "2026-07-22"}
     for side in ("model", "naive"):
         assert set(report[side]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert report["naive"]["mae"] == pytest.approx(1432.85, abs=0.01)
     assert report["test_days_above_train_max"] > 0.5  # the honest part, measured
-    forecast = pd.read_csv(latest(project, "data/07_model_output/btc_forecast.csv"))
+    forecast = pd.read_csv(latest(project, f"{TEST_DATA}/07_model_output/btc_forecast.csv"))
     assert list(forecast["date"][:2]) == ["2026-07-23", "2026-07-24"]
-    for plot in ("btc_split", "btc_training_loss", "btc_predictions", "btc_forecast"):
-        assert latest(project, f"data/08_reporting/{plot}.png").stat().st_size > 10_000
-    manifest = json.loads(next((project / "data/09_tracking/run_manifest").glob("*/run_manifest.json")).read_text())
+    for plot in ("btc_split", "btc_training_loss", "btc_predictions", "btc_forecast", "btc_backtest"):
+        assert latest(project, f"{TEST_DATA}/08_reporting/{plot}.png").stat().st_size > 10_000
+    manifest = json.loads(next((project / TEST_DATA / "09_tracking/run_manifest").glob("*/run_manifest.json")).read_text())
     assert manifest["status"] == "completed"
     assert set(manifest["node_seconds"]) >= {"train_btc_model", "evaluate_btc_model"}
     assert len(manifest["raw_inputs_sha256"]["btc_raw"]) == 64
 
 
 def test_reloaded_model_reproduces_saved_predictions(finished_run):
-    project = finished_run
-    weights = latest(project, "data/06_models/btc_lstm.pt")
-    model = TorchModelDataset(filepath=str(weights.parent.parent), version=Version(weights.parent.name, None)).load()
-    windows = pd.read_pickle(latest(project, "data/05_model_input/btc_windows.pkl"))
-    scaler = pd.read_pickle(latest(project, "data/04_feature/btc_scaler.pkl"))
-    output = inverse_column(scaler, predict(model, windows["X_test"]), windows["close_index"])
-    saved = pd.read_csv(latest(project, "data/07_model_output/btc_predictions.csv"))
-    np.testing.assert_allclose(to_price(output, windows["test_previous_close"], "price"), saved["predicted"], rtol=1e-12)
+    def load(dataset_class, relative, **kwargs):
+        path = latest(finished_run, f"{TEST_DATA}/{relative}")
+        return dataset_class(filepath=str(path.parent.parent), version=Version(path.parent.name, None), **kwargs).load()
+
+    model = load(TorchModelDataset, "06_models/btc_model.pt")
+    windows = load(NpzDataset, "05_model_input/btc_windows.npz", record_class="hw3_pipelines.forecasting.windows.ModelInput")
+    scaler = load(MinMaxScalerDataset, "04_feature/btc_scaler.json")
+    assert isinstance(windows, ModelInput)
+    output = inverse_column(scaler, predict(model, windows.X_test), windows.close_index)
+    saved = pd.read_csv(latest(finished_run, f"{TEST_DATA}/07_model_output/btc_predictions.csv"))
+    np.testing.assert_allclose(to_price(output, windows.test_previous_close, "price"), saved["predicted"], rtol=1e-12)
 
 
 def test_rerun_from_the_raw_snapshot_needs_no_download(finished_run, monkeypatch):
@@ -57,5 +89,14 @@ def test_rerun_from_the_raw_snapshot_needs_no_download(finished_run, monkeypatch
         raise AssertionError("the rerun tried to download")
 
     monkeypatch.setattr(yfinance, "download", no_network)
+    before = len(versions(finished_run, f"{TEST_DATA}/08_reporting/btc_metrics.json"))
     run_pipeline(finished_run, "btc", {"btc": {"ingest": {"source": "yfinance"}}}, from_nodes=["validate_btc_prices"])
-    assert len(list((finished_run / "data/08_reporting/btc_metrics.json").iterdir())) == 2
+    assert len(versions(finished_run, f"{TEST_DATA}/08_reporting/btc_metrics.json")) == before + 1
+
+
+def test_offline_auto_run_falls_back_and_says_so(finished_run, caplog):
+    run_pipeline(finished_run, "btc", {"btc": {"ingest": {"source": "auto"}}}, to_nodes=["validate_btc_prices"])
+    report = json.loads(latest(finished_run, f"{TEST_DATA}/08_reporting/btc_validation_report.json").read_text())
+    assert report["provenance"]["source"] == "stored_snapshot"
+    assert "yfinance returned no data" in report["provenance"]["download_error"]
+    assert "using the last stored raw snapshot instead" in caplog.text

@@ -3,29 +3,33 @@
 import numpy as np
 import pandas as pd
 
+from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.pipelines.btc import nodes
 from tests.conftest import synthetic_prices
-from tests.pipelines.btc.test_nodes import VALIDATION, params
+from tests.pipelines.btc.helpers import params, trained
+
+PROVENANCE = {"provenance": {"source": "synthetic"}, "first_date": "", "last_date": ""}
 
 
-def fit_and_score(prices: pd.DataFrame, p: dict):
-    prices, _ = nodes.validate_prices(prices, VALIDATION)
-    train, test, _ = nodes.split_prices(prices, p)
+def fit_and_score(prices: pd.DataFrame, p):
+    prices, _ = price_table.validate_and_repair(prices, 3, 50)
+    train, test = nodes.split_prices(prices, p)
     scaler = nodes.fit_scaler(train, p)
     windows = nodes.make_windows(train, test, scaler, p)
-    model, _, _ = nodes.train_model(windows, p)
-    _, report, _ = nodes.evaluate_model(model, windows, scaler, p)
-    backtest, _ = nodes.backtest(model, windows, scaler, p)
-    return report, backtest
+    model, _, residuals = trained(p, windows)
+    _, report = nodes.evaluate_model(model, windows, scaler, PROVENANCE, p)
+    return report, nodes.backtest_model(model, windows, scaler, residuals, p)
 
 
-def small(target: str, **training) -> dict:
-    p = params(target=target, lookback=20)
-    p["model"] = {"hidden_size": 16, "num_layers": 1, "dropout": 0.1}
-    p["training"].update({"epochs": 10, "batch_size": 32, "learning_rate": 0.01, **training})
-    p["forecast"] = {"horizon": 5, "mc_samples": 200, "seed": 0}
-    p["backtest"] = {"horizon": 5, "stride": 1, "mc_samples": 200}
-    return p
+def small(target: str, epochs: int = 10, dropout: float = 0.1):
+    return params(
+        target=target,
+        lookback=20,
+        model={"hidden_size": 16, "num_layers": 1, "dropout": dropout},
+        training={"epochs": epochs, "batch_size": 32, "learning_rate": 0.01},
+        forecast={"horizon": 5, "mc_samples": 200, "seed": 0},
+        backtest={"horizon": 5, "stride": 1, "mc_samples": 200},
+    )
 
 
 def test_random_walk_naive_wins_or_ties():
@@ -38,9 +42,7 @@ def test_sine_wave_model_beats_naive():
     days = np.arange(600)
     close = 100 + 20 * np.sin(2 * np.pi * days / 25)
     prices = synthetic_prices(600).assign(Close=close, Open=close, High=close + 1, Low=close - 1)
-    p = small("price", epochs=40)
-    p["model"]["dropout"] = 0.0
-    report, backtest = fit_and_score(prices, p)
+    report, backtest = fit_and_score(prices, small("price", epochs=40, dropout=0.0))
     assert report["relative_mae"] < 0.5
     assert (backtest["relative_mae"] < 1).all()
 

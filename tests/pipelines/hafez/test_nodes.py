@@ -7,17 +7,27 @@ import pytest
 import torch
 
 from hw3_pipelines.errors import InputDataError
-from hw3_pipelines.modeling.models import CharLM, CharLMConfig
+from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
+from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.pipelines.hafez import nodes
+from hw3_pipelines.text.poems import poems_to_text, text_to_poems
+from hw3_pipelines.text.verse_metrics import verse_report
+from tests.conftest import conf_parameters, deep_merge
 
 POEMS = [[f"مصرع {i} از غزل {g}" for i in range(4)] for g in range(20)]
-SAMPLE = {
-    "seed_text": "مصرع", "ghazals": 2, "max_chars": 200, "temperature": 1.0, "top_k": 5, "seed": 3,
-}
+SAMPLE = {"seed_text": "مصرع", "ghazals": 2, "max_chars": 200, "temperature": 1.0, "top_k": 5, "seed": 3}
+
+
+def params(**overrides) -> HafezParams:
+    return HafezParams.model_validate(deep_merge(conf_parameters("hafez"), overrides))
+
+
+def sample_params(**overrides) -> HafezParams:
+    return params(sample={**SAMPLE, **overrides})
 
 
 def test_packaged_divan_loads_offline():
-    poems = nodes.text_to_poems(nodes.load_corpus(None))
+    poems = text_to_poems(nodes.load_corpus(params()))
     assert len(poems) == 495
     assert poems[0][0] == "الا یا ایها الساقی ادر کاسا و ناولها"
 
@@ -25,14 +35,14 @@ def test_packaged_divan_loads_offline():
 def test_corpus_file_with_bom_and_crlf(tmp_path):
     path = tmp_path / "divan.txt"
     path.write_bytes("\ufeffیک\r\nدو\r\n\r\nسه\r\n".encode("utf-8"))
-    assert nodes.text_to_poems(nodes.load_corpus(str(path))) == [["یک", "دو"], ["سه"]]
+    assert text_to_poems(nodes.load_corpus(params(corpus_path=str(path)))) == [["یک", "دو"], ["سه"]]
 
 
 def test_non_utf8_corpus_is_a_clear_error(tmp_path):
     path = tmp_path / "divan.txt"
     path.write_bytes("سلام".encode("cp1256"))
     with pytest.raises(InputDataError, match="not UTF-8"):
-        nodes.load_corpus(str(path))
+        nodes.load_corpus(params(corpus_path=str(path)))
 
 
 @pytest.mark.parametrize("content", ["", "\n\n  \n"])
@@ -40,7 +50,7 @@ def test_empty_corpus_is_a_clear_error(tmp_path, content):
     path = tmp_path / "divan.txt"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputDataError, match="no verse"):
-        nodes.load_corpus(str(path))
+        nodes.load_corpus(params(corpus_path=str(path)))
 
 
 def test_corpus_of_punctuation_only_is_empty_after_cleaning():
@@ -49,21 +59,21 @@ def test_corpus_of_punctuation_only_is_empty_after_cleaning():
 
 
 def test_split_keeps_every_ghazal_whole():
-    text = nodes.poems_to_text(POEMS)
-    vocab, split, streams = nodes.tokenize(text, {"val_fraction": 0.1, "seed": 0})
+    text = poems_to_text(POEMS)
+    vocab, split, streams = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))
     assert len(split["val_poems"]) == 2 and len(split["train_poems"]) == 18
     assert not set(split["val_poems"]) & set(split["train_poems"])
     inverse = {i: c for c, i in vocab.items()}
     val_text = "".join(inverse[int(i)] for i in streams["val"])
-    assert nodes.text_to_poems(val_text) == [POEMS[i] for i in split["val_poems"]]
+    assert text_to_poems(val_text) == [POEMS[i] for i in split["val_poems"]]
     json.dumps(vocab, ensure_ascii=False)  # the vocabulary is plain JSON
 
 
 def test_split_is_seeded():
-    text = nodes.poems_to_text(POEMS)
-    first = nodes.tokenize(text, {"val_fraction": 0.2, "seed": 1})[1]
-    assert first == nodes.tokenize(text, {"val_fraction": 0.2, "seed": 1})[1]
-    assert first != nodes.tokenize(text, {"val_fraction": 0.2, "seed": 2})[1]
+    text = poems_to_text(POEMS)
+    first = nodes.split_and_encode(text, params(split={"val_fraction": 0.2, "seed": 1}))[1]
+    assert first == nodes.split_and_encode(text, params(split={"val_fraction": 0.2, "seed": 1}))[1]
+    assert first != nodes.split_and_encode(text, params(split={"val_fraction": 0.2, "seed": 2}))[1]
 
 
 def _tiny_model(vocab):
@@ -72,34 +82,33 @@ def _tiny_model(vocab):
 
 
 def test_sampling_is_deterministic_for_a_seed():
-    text = nodes.poems_to_text(POEMS)
-    vocab = nodes.tokenize(text, {"val_fraction": 0.1, "seed": 0})[0]
+    text = poems_to_text(POEMS)
+    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
     model = _tiny_model(vocab)
-    first, report = nodes.sample_verse(model, vocab, text, SAMPLE)
-    assert first == nodes.sample_verse(model, vocab, text, SAMPLE)[0]
-    assert first != nodes.sample_verse(model, vocab, text, {**SAMPLE, "seed": 4})[0]
+    first, report = nodes.sample_verse(model, vocab, text, sample_params())
+    assert first == nodes.sample_verse(model, vocab, text, sample_params())[0]
+    assert first != nodes.sample_verse(model, vocab, text, sample_params(seed=4))[0]
     assert first.startswith("مصرع\n")
     assert 0 <= report["known_word_share"] <= 1 and 0 <= report["copied_hemistich_share"] <= 1
     assert report["corpus_mean_hemistich_chars"] == pytest.approx(np.mean([len(line) for p in POEMS for line in p]))
 
 
 def test_seed_with_unknown_characters_names_them():
-    text = nodes.poems_to_text(POEMS)
-    vocab = nodes.tokenize(text, {"val_fraction": 0.1, "seed": 0})[0]
+    text = poems_to_text(POEMS)
+    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
     with pytest.raises(InputDataError, match=r"\['x', 'ق'\]"):
-        nodes.sample_verse(_tiny_model(vocab), vocab, text, {**SAMPLE, "seed_text": "مصرع قx"})
+        nodes.sample_verse(_tiny_model(vocab), vocab, text, sample_params(seed_text="مصرع قx"))
 
 
 def test_seed_is_normalised_before_the_vocabulary_check():
-    text = nodes.poems_to_text(POEMS)
-    vocab = nodes.tokenize(text, {"val_fraction": 0.1, "seed": 0})[0]
-    sample, report = nodes.sample_verse(_tiny_model(vocab), vocab, text, {**SAMPLE, "seed_text": "مِصرع، "})
+    text = poems_to_text(POEMS)
+    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
+    sample, report = nodes.sample_verse(_tiny_model(vocab), vocab, text, sample_params(seed_text="مِصرع، "))
     assert report["seed_text"] == "مصرع"
 
 
 def test_report_counts_known_words_and_copies():
-    corpus = nodes.poems_to_text([["الف ب", "ج د"]])
-    report = nodes.sample_report([["seed"], ["الف ب", "ج ه"]], "seed", corpus, SAMPLE)
+    report = verse_report(["الف ب", "ج ه"], ["الف ب", "ج د"])
     assert report["known_word_share"] == pytest.approx(3 / 4)
     assert report["copied_hemistich_share"] == pytest.approx(1 / 2)
     assert report["mean_hemistich_chars"] == pytest.approx(4.0)

@@ -11,6 +11,7 @@ def test_report_is_generated_and_matches_the_committed_copy(project_copy):
     for answer in ("12,352", "37,056", "49,408", "98,816", "12,416", "37,248", "49,664", "99,328"):
         assert f"**{answer}**" in report
     assert "| Image captioning | one-to-many |" in report
+    assert "## 5. CAM-RNN" in report and "Frame-level attention has nothing to choose between" in report
     counts = json.loads(latest(project_copy, "data/08_reporting/rnn_theory_parameter_counts.json").read_text())
     assert all(row["pytorch"]["total"] == row["torch_module_count"] for row in counts)
     clipping = json.loads(latest(project_copy, "data/08_reporting/rnn_theory_clipping.json").read_text())

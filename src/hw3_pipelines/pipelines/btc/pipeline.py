@@ -2,27 +2,38 @@
 
 from kedro.pipeline import Pipeline, node
 
-from hw3_pipelines.pipelines.btc import nodes
+from hw3_pipelines.pipelines.btc import nodes, plots
 
 
 def create_pipeline(**kwargs) -> Pipeline:
+    return data_pipeline() + model_pipeline() + reporting_pipeline()
+
+
+def data_pipeline() -> Pipeline:
+    """From the download (or a fallback) to the chronological split; shared with btc_lookback."""
     return Pipeline(
         [
-            node(nodes.ingest_prices, "params:btc.ingest", "btc_raw", name="ingest_btc_prices", tags="ingest"),
             node(
-                nodes.validate_prices,
-                ["btc_raw", "params:btc.validation"],
+                nodes.ingest_prices,
+                ["btc_raw_last_saved", "params:btc"],
+                ["btc_raw", "btc_raw_provenance"],
+                name="ingest_btc_prices",
+            ),
+            node(
+                nodes.validate_and_repair_prices,
+                ["btc_raw", "btc_raw_provenance", "params:btc"],
                 ["btc_prices", "btc_validation_report"],
                 name="validate_btc_prices",
-                tags="ingest",
             ),
-            node(
-                nodes.split_prices,
-                ["btc_prices", "params:btc"],
-                ["btc_train_prices", "btc_test_prices", "btc_split_plot"],
-                name="split_btc_prices",
-                tags="features",
-            ),
+            node(nodes.split_prices, ["btc_prices", "params:btc"], ["btc_train_prices", "btc_test_prices"], name="split_btc_prices"),
+        ],
+        tags="ingest",
+    )
+
+
+def model_pipeline() -> Pipeline:
+    return Pipeline(
+        [
             node(nodes.fit_scaler, ["btc_train_prices", "params:btc"], "btc_scaler", name="fit_btc_scaler", tags="features"),
             node(
                 nodes.make_windows,
@@ -34,30 +45,55 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(
                 nodes.train_model,
                 ["btc_model_input", "params:btc"],
-                ["btc_model", "btc_training_history", "btc_training_loss_plot"],
+                ["btc_model", "btc_training_history"],
                 name="train_btc_model",
                 tags="training",
             ),
             node(
+                nodes.measure_residuals,
+                ["btc_model", "btc_model_input", "params:btc"],
+                "btc_residuals",
+                name="measure_btc_residuals",
+                tags="training",
+            ),
+            node(
                 nodes.evaluate_model,
-                ["btc_model", "btc_model_input", "btc_scaler", "params:btc"],
-                ["btc_predictions", "btc_metrics", "btc_predictions_plot"],
+                ["btc_model", "btc_model_input", "btc_scaler", "btc_validation_report", "params:btc"],
+                ["btc_predictions", "btc_metrics"],
                 name="evaluate_btc_model",
                 tags="inference",
             ),
             node(
-                nodes.forecast,
-                ["btc_model", "btc_prices", "btc_scaler", "btc_model_input", "params:btc"],
-                ["btc_forecast", "btc_forecast_plot"],
+                nodes.forecast_prices,
+                ["btc_model", "btc_prices", "btc_scaler", "btc_model_input", "btc_residuals", "params:btc"],
+                "btc_forecast",
                 name="forecast_btc_prices",
                 tags="inference",
             ),
             node(
-                nodes.backtest,
-                ["btc_model", "btc_model_input", "btc_scaler", "params:btc"],
-                ["btc_backtest", "btc_backtest_plot"],
+                nodes.backtest_model,
+                ["btc_model", "btc_model_input", "btc_scaler", "btc_residuals", "params:btc"],
+                "btc_backtest",
                 name="backtest_btc_model",
                 tags="inference",
             ),
         ]
+    )
+
+
+def reporting_pipeline() -> Pipeline:
+    return Pipeline(
+        [
+            node(plots.plot_split, ["btc_train_prices", "btc_test_prices", "params:btc"], "btc_split_plot", name="plot_btc_split"),
+            node(plots.plot_training_loss, ["btc_training_history", "params:btc"], "btc_training_loss_plot", name="plot_btc_training_loss"),
+            node(
+                plots.plot_predictions,
+                ["btc_predictions", "btc_metrics", "params:btc"],
+                "btc_predictions_plot",
+                name="plot_btc_predictions",
+            ),
+            node(plots.plot_forecast, ["btc_prices", "btc_forecast", "params:btc"], "btc_forecast_plot", name="plot_btc_forecast"),
+            node(plots.plot_backtest, ["btc_backtest", "params:btc"], "btc_backtest_plot", name="plot_btc_backtest"),
+        ],
+        tags="reporting",
     )

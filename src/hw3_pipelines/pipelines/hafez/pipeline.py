@@ -12,7 +12,7 @@ def create_pipeline(**kwargs) -> Pipeline:
 def training_pipeline() -> Pipeline:
     return Pipeline(
         [
-            node(nodes.load_corpus, "params:hafez.corpus_path", "hafez_raw_corpus", name="load_hafez_corpus", tags="ingest"),
+            node(nodes.load_corpus, "params:hafez", "hafez_raw_corpus", name="load_hafez_corpus", tags="ingest"),
             node(
                 nodes.clean_corpus,
                 "hafez_raw_corpus",
@@ -21,26 +21,27 @@ def training_pipeline() -> Pipeline:
                 tags="ingest",
             ),
             node(
-                nodes.tokenize,
-                ["hafez_clean_corpus", "params:hafez.split"],
+                nodes.split_and_encode,
+                ["hafez_clean_corpus", "params:hafez"],
                 ["hafez_vocab", "hafez_split", "hafez_token_ids"],
-                name="tokenize_hafez_corpus",
+                name="split_and_encode_hafez_corpus",
                 tags="features",
             ),
             node(
                 nodes.train_char_lm,
                 ["hafez_token_ids", "hafez_vocab", "params:hafez"],
-                ["hafez_model", "hafez_training_history", "hafez_loss_plot"],
+                ["hafez_model", "hafez_training_history"],
                 name="train_hafez_model",
                 tags="training",
             ),
             node(
                 nodes.evaluate_char_lm,
-                ["hafez_model", "hafez_token_ids", "hafez_vocab", "params:hafez.evaluation.ngram_orders"],
+                ["hafez_model", "hafez_token_ids", "hafez_vocab", "params:hafez"],
                 "hafez_metrics",
                 name="evaluate_hafez_model",
                 tags="inference",
             ),
+            node(nodes.plot_loss, ["hafez_training_history", "params:hafez"], "hafez_loss_plot", name="plot_hafez_loss", tags="reporting"),
         ]
     )
 
@@ -50,7 +51,7 @@ def sampling_pipeline() -> Pipeline:
         [
             node(
                 nodes.sample_verse,
-                ["hafez_model", "hafez_vocab", "hafez_clean_corpus", "params:hafez.sample"],
+                ["hafez_model", "hafez_vocab", "hafez_clean_corpus", "params:hafez"],
                 ["hafez_samples", "hafez_sample_report"],
                 name="sample_hafez_verse",
                 tags="inference",

@@ -1,11 +1,16 @@
-"""Nodes of the rnn_theory pipeline: each computes an answer and checks it against torch."""
+"""Nodes of the rnn_theory pipeline: each computes an answer and checks it against torch;
+the plots and the report are drawn from those saved answers."""
 
 from __future__ import annotations
+
+import importlib.resources
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from hw3_pipelines.parameters import RnnTheoryParams
+from hw3_pipelines.plotting import new_figure
 from hw3_pipelines.theory import gradients, parameter_counts as pc
 
 LAYERS = ("rnn", "gru", "lstm", "bilstm")
@@ -15,12 +20,12 @@ class VerificationError(AssertionError):
     """A closed-form answer disagrees with what torch computes."""
 
 
-def count_parameters(sizes: list[dict]) -> list[dict]:
+def verify_parameter_counts(theory: RnnTheoryParams) -> list[dict]:
     """For each (input, hidden) size pair and layer: every convention's count, term by
     term, beside the counts of a real PyTorch module. A disagreement stops the run."""
     rows = []
-    for size in sizes:
-        n, h = size["input_size"], size["hidden_size"]
+    for size in theory.sizes:
+        n, h = size.input_size, size.hidden_size
         for layer in LAYERS:
             row = {
                 "layer": layer,
@@ -43,66 +48,70 @@ def count_parameters(sizes: list[dict]) -> list[dict]:
     return rows
 
 
-def gradient_flow(params: dict) -> tuple[dict, Figure]:
-    """|dL/dh_0| against sequence length T for several recurrent weights w."""
-    generator = torch.Generator().manual_seed(params["seed"])
-    xs = torch.randn(params["max_steps"], generator=generator, dtype=torch.float64)
-    steps = list(range(1, params["max_steps"] + 1))
+def trace_gradient_flow(theory: RnnTheoryParams) -> dict:
+    """|dL/dh_0| against sequence length T for several recurrent weights w, by the product
+    formula, checked against autograd at every T and w."""
+    study = theory.gradient
+    generator = torch.Generator().manual_seed(study.seed)
+    xs = torch.randn(study.max_steps, generator=generator, dtype=torch.float64)
+    steps = list(range(1, study.max_steps + 1))
     curves, worst = {}, 0.0
-    for w in params["weights"]:
+    for w in study.weights:
         formula_values = []
         for t in steps:
-            by_formula, by_autograd = gradients.scalar_rnn_gradient(w, params["u"], xs[:t])
+            by_formula, by_autograd = gradients.scalar_rnn_gradient(w, study.u, xs[:t])
             worst = max(worst, abs(by_formula - by_autograd) / max(abs(by_autograd), 1e-300))
             formula_values.append(by_formula)
         curves[str(w)] = formula_values
     if worst > 1e-9:
         raise VerificationError(f"formula and autograd differ by a relative {worst:.2e}")
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
-    ax = fig.subplots()
-    for w, values in curves.items():
-        ax.plot(steps, np.abs(values), label=f"w = {w}")
+    return {"u": study.u, "steps": steps, "gradients": curves, "max_relative_difference_formula_vs_autograd": worst}
+
+
+def compare_clipping(theory: RnnTheoryParams) -> dict:
+    """Clipping by value and by norm on a random and on an adversarial gradient."""
+    study = theory.clipping
+    generator = torch.Generator().manual_seed(study.seed)
+    random_grad = 5 * torch.randn(study.dimension, generator=generator, dtype=torch.float64)
+    adversarial = torch.full((study.dimension,), study.clip_value, dtype=torch.float64)
+    adversarial[0] = 100.0  # one exploding component among many at the clipping threshold
+    cases = {"random": random_grad, "adversarial": adversarial}
+    results = {
+        name: gradients.clipping_effect(grad, study.clip_value, study.max_norm) for name, grad in cases.items()
+    }
+    for name, result in results.items():
+        if abs(result["norm"]["cosine"] - 1) > 1e-9:
+            raise VerificationError(f"clipping by norm changed the direction of the {name} gradient")
+    return {"settings": study.model_dump(), "cases": results}
+
+
+def plot_gradient_flow(gradient: dict) -> Figure:
+    fig, (ax,) = new_figure(width=8)
+    for w, values in gradient["gradients"].items():
+        ax.plot(gradient["steps"], np.abs(values), label=f"w = {w}")
     ax.set(
         yscale="log", xlabel="sequence length T", ylabel="|∂L/∂h₀|",
         title="Scalar RNN h_t = σ(u·x_t + w·h_{t-1}): gradient reaching the first step",
     )
     ax.legend()
     ax.grid(alpha=0.3, which="both")
-    result = {
-        "u": params["u"], "steps": steps, "gradients": curves,
-        "max_relative_difference_formula_vs_autograd": worst,
-    }
-    return result, fig
+    return fig
 
 
-def clipping(params: dict) -> tuple[dict, Figure]:
-    """Clipping by value and by norm on a random and on an adversarial gradient."""
-    generator = torch.Generator().manual_seed(params["seed"])
-    dim = params["dimension"]
-    random_grad = 5 * torch.randn(dim, generator=generator, dtype=torch.float64)
-    adversarial = torch.full((dim,), params["clip_value"], dtype=torch.float64)
-    adversarial[0] = 100.0  # one exploding component among many at the clipping threshold
-    cases = {"random": random_grad, "adversarial": adversarial}
-    results = {
-        name: gradients.clipping_effect(grad, params["clip_value"], params["max_norm"])
-        for name, grad in cases.items()
-    }
-    for name, result in results.items():
-        if abs(result["norm"]["cosine"] - 1) > 1e-9:
-            raise VerificationError(f"clipping by norm changed the direction of the {name} gradient")
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
-    ax = fig.subplots()
-    x = np.arange(len(results))
-    ax.bar(x - 0.2, [r["value"]["cosine"] for r in results.values()], 0.4, label=f"by value (±{params['clip_value']})")
-    ax.bar(x + 0.2, [r["norm"]["cosine"] for r in results.values()], 0.4, label=f"by norm (≤{params['max_norm']})")
-    ax.set_xticks(x, [f"{name} gradient" for name in results])
+def plot_clipping(clip: dict) -> Figure:
+    fig, (ax,) = new_figure(width=8)
+    cases, settings = clip["cases"], clip["settings"]
+    x = np.arange(len(cases))
+    ax.bar(x - 0.2, [r["value"]["cosine"] for r in cases.values()], 0.4, label=f"by value (±{settings['clip_value']})")
+    ax.bar(x + 0.2, [r["norm"]["cosine"] for r in cases.values()], 0.4, label=f"by norm (≤{settings['max_norm']})")
+    ax.set_xticks(x, [f"{name} gradient" for name in cases])
     ax.set(ylabel="cosine(clipped, original)", ylim=(0, 1.05), title="Gradient clipping: what happens to the direction")
     ax.legend(loc="lower left")
     ax.grid(alpha=0.3, axis="y")
-    return {"settings": params, "cases": results}, fig
+    return fig
 
 
-def render_report(counts: list[dict], gradient: dict, clip: dict, sequence_tasks: list[dict]) -> str:
+def render_report(counts: list[dict], gradient: dict, clip: dict, theory: RnnTheoryParams) -> str:
     """The theory answers as Markdown; every number in it comes from the nodes above."""
     lines = [
         "# RNN theory, answered by code",
@@ -197,8 +206,9 @@ def render_report(counts: list[dict], gradient: dict, clip: dict, sequence_tasks
         "| task | type | why |",
         "|---|---|---|",
     ]
-    lines += [f"| {t['task']} | {t['type']} | {t['why']} |" for t in sequence_tasks]
-    return "\n".join(lines) + "\n"
+    lines += [f"| {t.task} | {t.type} | {t.why} |" for t in theory.sequence_tasks]
+    lines += ["", importlib.resources.files("hw3_pipelines.theory").joinpath("cam_rnn.md").read_text(encoding="utf-8")]
+    return "\n".join(lines)
 
 
 def _report_steps(gradient: dict) -> list[int]:

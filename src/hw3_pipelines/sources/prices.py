@@ -1,10 +1,12 @@
-"""Getting daily prices into Yahoo's CSV layout, from yfinance or from a file.
+"""Daily prices in Yahoo's CSV layout, from yfinance, a CSV file or the bundled snapshot.
 
-Kept apart from ``nodes.py`` because it is the only code here that touches the network.
+The bundled snapshot, ``btc-usd-daily.csv`` beside this module, is Yahoo's BTC-USD daily
+history from 2014-09-17 to 2026-07-22 (the README gives its provenance and sha256).
 """
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +14,8 @@ import pandas as pd
 from hw3_pipelines.errors import InputDataError
 
 YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
-
-OFFLINE_HINT = (
-    "To run offline, point the pipeline at a Yahoo-format CSV: "
-    '--params "btc.ingest.source=csv,btc.ingest.csv_path=PATH", or reuse the last raw '
-    "snapshot with: kedro run --pipeline btc --from-nodes validate_btc_prices"
-)
+BUNDLED_SNAPSHOT = "btc-usd-daily.csv"
+BUNDLED_TICKER = "BTC-USD"
 
 
 def read_price_csv(path: str | Path) -> pd.DataFrame:
@@ -30,30 +28,39 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         raise InputDataError(f"{path} is not a readable CSV file: {error}") from None
 
 
+def read_bundled_snapshot() -> pd.DataFrame:
+    """The BTC-USD snapshot shipped inside the package."""
+    with importlib.resources.as_file(importlib.resources.files(__package__) / BUNDLED_SNAPSHOT) as path:
+        return pd.read_csv(path)
+
+
 def download_yahoo(ticker: str, start: str, end: str | None) -> pd.DataFrame:
     """Daily OHLCV from Yahoo, unadjusted, in the layout of Yahoo's CSV download.
 
     yfinance returns an empty frame rather than raising when Yahoo cannot be reached or
-    the ticker is unknown, so emptiness is the failure signal. ``end`` is inclusive here
+    the ticker is unknown, so emptiness is a failure too. ``end`` is inclusive here
     (yfinance's is exclusive); ``None`` means up to today.
     """
     import yfinance as yf
 
     end_exclusive = (pd.Timestamp(end) + pd.Timedelta(days=1)).date().isoformat() if end else None
-    frame = yf.download(
-        ticker,
-        start=start,
-        end=end_exclusive,
-        interval="1d",
-        auto_adjust=False,
-        actions=False,
-        progress=False,
-        multi_level_index=False,
-    )
+    try:
+        frame = yf.download(
+            ticker,
+            start=start,
+            end=end_exclusive,
+            interval="1d",
+            auto_adjust=False,
+            actions=False,
+            progress=False,
+            multi_level_index=False,
+        )
+    except Exception as error:  # yfinance raises whatever its HTTP stack raises
+        raise InputDataError(f"downloading {ticker} from Yahoo failed: {type(error).__name__}: {error}") from None
     if frame is None or frame.empty:
         raise InputDataError(
             f"yfinance returned no data for {ticker} from {start} to {end or 'today'} "
-            f"(no network, Yahoo unavailable, or an unknown ticker). {OFFLINE_HINT}"
+            "(no network, Yahoo unavailable, or an unknown ticker)"
         )
     return to_yahoo_layout(frame)
 

@@ -1,0 +1,70 @@
+"""``kedro run`` as Kedro defines it, except that errors the project expects end it with
+one message and exit status 1 instead of a traceback.
+
+Expected errors are the project's own (``errors.ProjectError``: bad input data, a missing
+prerequisite) and Kedro's parameter validation. Anything else is a bug and keeps its
+traceback; so does every error when ``HW3_TRACEBACK=1`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import click
+from kedro.framework.cli.project import run as kedro_run
+from kedro.validation.exceptions import ParameterValidationError
+
+from hw3_pipelines.errors import ProjectError
+from hw3_pipelines.pipeline_registry import pipeline_names
+
+TRACEBACK_VARIABLE = "HW3_TRACEBACK"
+
+
+@click.group(name="hw3_pipelines")
+def cli() -> None:
+    """Commands of the hw3_pipelines project."""
+
+
+@cli.command(name="run", params=kedro_run.params, help=kedro_run.help)
+def run(**kwargs: Any) -> Any:
+    _check_pipeline_names([kwargs["pipeline"], *kwargs["pipelines"]])
+    try:
+        return kedro_run.callback(**kwargs)
+    except (ProjectError, ParameterValidationError) as error:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        message = parameter_messages(str(error)) if isinstance(error, ParameterValidationError) else str(error)
+        raise click.ClickException(f"{message}\n(set {TRACEBACK_VARIABLE}=1 to see the traceback)") from None
+
+
+def _check_pipeline_names(names: list[str | None]) -> None:
+    known = pipeline_names()
+    for name in filter(None, names):
+        if name not in known and name != "__default__":
+            raise click.UsageError(f"no pipeline named '{name}'; the pipelines are: {', '.join(known)}")
+
+
+_PARAMETER = re.compile(r"^- Parameter '(?P<key>[^']+)': (?P<rest>.*)$")
+_PYDANTIC_DETAIL = re.compile(r"^  (?P<message>.*?)(?: \[type=[^,\]]+(?:, input_value=(?P<value>.*?), input_type=\w+)?\])?$")
+
+
+def parameter_messages(text: str) -> str:
+    """Kedro's report of failed parameter models, one line per bad key, without Pydantic's
+    type codes and links: ``btc.lookback: Input should be greater than or equal to 1 (got -5)``."""
+    lines, key, location = [], "", ""
+    for line in text.splitlines():
+        if match := _PARAMETER.match(line):
+            key, location = match["key"], ""
+            if "validation error" not in match["rest"]:
+                lines.append(f"{key}: {match['rest']}")
+        elif line.startswith("    ") or not line.strip() or line.startswith("Parameter validation failed"):
+            continue
+        elif match := _PYDANTIC_DETAIL.match(line):
+            value = f" (got {match['value']})" if match["value"] and not match["value"].startswith("{") else ""
+            lines.append(f"{'.'.join(filter(None, [key, location]))}: {match['message'].removeprefix('Value error, ')}{value}")
+            location = ""
+        else:
+            location = line.strip()
+    return "invalid parameters:\n" + "\n".join(f"  {line}" for line in lines)

@@ -1,0 +1,167 @@
+"""Catalog datasets the project adds to Kedro's: models, arrays and a scaler as plain data.
+
+Nothing here unpickles: a model is a state_dict loaded with ``weights_only=True`` plus a
+JSON spec, arrays are an ``.npz`` loaded with ``allow_pickle=False``, a scaler is the JSON
+of its fitted values. Loading ``data/`` from someone else therefore runs none of their
+code. Every file is written to a temporary sibling and renamed, so a killed run never
+leaves half a file where the next run would read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import fsspec
+import numpy as np
+import torch
+from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
+from kedro.io.core import VersionNotFoundError
+from kedro.utils import load_obj
+from sklearn.preprocessing import MinMaxScaler
+from torch import nn
+
+from hw3_pipelines.modeling.models import build_model, model_spec
+
+_LOCAL_FS = fsspec.filesystem("file")
+
+
+def write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    tmp.replace(path)
+
+
+class _LocalVersionedDataset(AbstractVersionedDataset):
+    """A versioned dataset of one local file; subclasses say how to read and write it."""
+
+    def __init__(self, *, filepath: str, version: Version | None = None, metadata: dict | None = None) -> None:
+        super().__init__(
+            filepath=PurePosixPath(filepath),
+            version=version,
+            exists_function=_LOCAL_FS.exists,
+            glob_function=_LOCAL_FS.glob,
+        )
+        self.metadata = metadata
+
+    def _exists(self) -> bool:
+        try:
+            return Path(self._get_load_path()).exists()
+        except DatasetError:
+            return False
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "version": self._version}
+
+
+class TorchModelDataset(_LocalVersionedDataset):
+    """``model.state_dict()`` at ``filepath`` and the spec that rebuilds it at ``filepath.json``."""
+
+    def load(self) -> nn.Module:
+        path = Path(self._get_load_path())
+        model = build_model(json.loads(_spec_path(path).read_text(encoding="utf-8")))
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return model.eval()
+
+    def save(self, model: nn.Module) -> None:
+        path = Path(self._get_save_path())
+        state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+        write_atomically(path, lambda tmp: torch.save(state, tmp))
+        spec = json.dumps(model_spec(model), indent=2)
+        write_atomically(_spec_path(path), lambda tmp: tmp.write_text(spec, encoding="utf-8"))
+
+
+def _spec_path(weights_path: Path) -> Path:
+    return weights_path.with_name(weights_path.name + ".json")
+
+
+class NpzDataset(_LocalVersionedDataset):
+    """Named arrays in one ``.npz`` file.
+
+    Without ``record_class`` it saves and loads a dict of arrays. With it (the import path of
+    a dataclass, fixed in the catalog, never read from the file) it saves that dataclass's
+    fields and loads an instance; 0-d arrays come back as Python scalars.
+    """
+
+    def __init__(self, *, filepath: str, record_class: str | None = None, **kwargs) -> None:
+        super().__init__(filepath=filepath, **kwargs)
+        self._record_class = load_obj(record_class) if record_class else None
+        if self._record_class is not None and not dataclasses.is_dataclass(self._record_class):
+            raise DatasetError(f"record_class {record_class} is not a dataclass")
+
+    def load(self) -> Any:
+        with np.load(Path(self._get_load_path()), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        if self._record_class is None:
+            return arrays
+        return self._record_class(**{k: v.item() if v.ndim == 0 else v for k, v in arrays.items()})
+
+    def save(self, data: Any) -> None:
+        fields = dataclasses.asdict(data) if dataclasses.is_dataclass(data) else dict(data)
+        arrays = {name: np.asarray(value) for name, value in fields.items()}
+        if any(array.dtype == object for array in arrays.values()):
+            raise DatasetError(f"{self} holds only numeric and string arrays, not Python objects")
+
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as file:
+                np.savez(file, **arrays)
+
+        write_atomically(Path(self._get_save_path()), write)
+
+
+class MinMaxScalerDataset(_LocalVersionedDataset):
+    """A fitted ``MinMaxScaler`` as the JSON of its fitted values.
+
+    Loading refits a scaler on the two rows (data_min, data_max), which reproduces every
+    fitted attribute bit for bit: sklearn derives them from those two vectors alone.
+    """
+
+    def load(self) -> MinMaxScaler:
+        fitted = json.loads(Path(self._get_load_path()).read_text(encoding="utf-8"))
+        scaler = MinMaxScaler(feature_range=tuple(fitted["feature_range"]))
+        scaler.fit(np.array([fitted["data_min"], fitted["data_max"]], dtype="float64"))
+        scaler.n_samples_seen_ = fitted["n_samples_seen"]
+        return scaler
+
+    def save(self, scaler: MinMaxScaler) -> None:
+        fitted = {
+            "feature_range": list(scaler.feature_range),
+            "data_min": scaler.data_min_.tolist(),
+            "data_max": scaler.data_max_.tolist(),
+            "n_samples_seen": int(scaler.n_samples_seen_),
+        }
+        text = json.dumps(fitted, indent=2)
+        write_atomically(Path(self._get_save_path()), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class LastSavedDataset(AbstractDataset):
+    """Read-only: the newest version an earlier run saved of a versioned dataset, or None.
+
+    Lets a node fall back on what a previous run stored (e.g. the last raw snapshot when a
+    download fails) without a cycle in the pipeline: the node reads this entry and writes
+    the real one.
+    """
+
+    def __init__(self, *, dataset: dict, metadata: dict | None = None) -> None:
+        self._dataset = AbstractDataset.from_config("last_saved", {**dataset, "versioned": True})
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        try:
+            return self._dataset.load()
+        except VersionNotFoundError:
+            return None
+
+    def save(self, data: Any) -> None:
+        raise DatasetError("LastSavedDataset is read-only; save to the dataset it reads instead")
+
+    def _exists(self) -> bool:
+        return True
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset._describe()}

@@ -1,0 +1,28 @@
+"""Small helpers every figure of the project shares: a fresh figure, USD axes, grids.
+
+Figures are built without pyplot, so no global state and no GUI backend is involved; a
+MatplotlibDataset saves them.
+"""
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
+
+
+def new_figure(columns: int = 1, width: float = 11, height: float = 4.5) -> tuple[Figure, list[Axes]]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, columns)
+    return fig, list(axes) if columns > 1 else [axes]
+
+
+def usd_axis(ax: Axes) -> None:
+    """Thousands separators on the y axis: 68,330 reads faster than 68330 or 6.8e4."""
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylabel("USD")
+
+
+def finish(ax: Axes, legend_loc: str = "best") -> None:
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc=legend_loc, framealpha=0.9)

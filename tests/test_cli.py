@@ -1,0 +1,96 @@
+"""``kedro run`` ends an expected error with one message and exit status 1, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_DATA, latest
+
+OFFLINE_YFINANCE = "import pandas\n\ndef download(*args, **kwargs):\n    return pandas.DataFrame()\n"
+
+
+@pytest.fixture
+def kedro_run(project_copy: Path, tmp_path_factory):
+    """``kedro run ARGS`` in the project copy, with a yfinance that is always offline."""
+    shim = tmp_path_factory.mktemp("shim")
+    (shim / "yfinance").mkdir()
+    (shim / "yfinance" / "__init__.py").write_text(OFFLINE_YFINANCE)
+    env = {**os.environ, "PYTHONPATH": str(shim), "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1", "COLUMNS": "200"}
+    env.pop("HW3_TRACEBACK", None)
+
+    def run(*args: str, traceback: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "kedro", "run", *args], cwd=project_copy,
+            env={**env, "HW3_TRACEBACK": "1"} if traceback else env,
+            capture_output=True, text=True, timeout=300,
+        )
+
+    return run
+
+
+def one_message(result: subprocess.CompletedProcess) -> str:
+    """The error lines at the end of stderr; the output holds no traceback."""
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "VersionNotFoundError" not in output, output[-3000:]
+    return result.stderr.split("Error: ", 1)[1]
+
+
+def test_bad_parameter(kedro_run):
+    result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.lookback=-5")
+    assert result.returncode == 1
+    message = one_message(result)
+    assert message.startswith("invalid parameters:\n  btc.lookback: Input should be greater than or equal to 1 (got -5)\n")
+
+
+def test_misspelt_key_gets_a_suggestion(kedro_run):
+    result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.trainig.epochs=3")
+    assert result.returncode == 1
+    assert "btc: unknown key 'trainig'; did you mean 'training'?" in one_message(result)
+
+
+def test_missing_price_file(kedro_run):
+    result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.ingest.source=csv,btc.ingest.csv_path=nope.csv")
+    assert result.returncode == 1
+    assert one_message(result).startswith("price file not found: nope.csv\n")
+
+
+def test_failed_download_in_strict_mode(kedro_run):
+    result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.ingest.source=yfinance")
+    assert result.returncode == 1
+    message = one_message(result)
+    assert message.startswith("yfinance returned no data for BTC-USD") and "btc.ingest.source=auto" in message
+    assert "The run manifest was not written" not in result.stdout + result.stderr
+
+
+def test_offline_main_command_falls_back_on_the_bundled_snapshot(kedro_run, project_copy):
+    result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.ingest.source=auto", "--to-nodes", "split_btc_prices")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "yfinance returned no data for BTC-USD" in result.stdout and "using the bundled snapshot instead" in result.stdout
+    report = latest(project_copy, f"{TEST_DATA}/08_reporting/btc_validation_report.json").read_text()
+    assert '"source": "bundled"' in report
+
+
+def test_unknown_pipeline_lists_the_registered_ones(kedro_run):
+    result = kedro_run("--pipelines", "nosuch")
+    assert result.returncode == 2
+    assert "no pipeline named 'nosuch'; the pipelines are: btc, btc_lookback, hafez, hafez_sample, rnn_theory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_prerequisite_names_the_pipeline_to_run(kedro_run):
+    result = kedro_run("--pipelines", "hafez_sample", "--env", "test")
+    assert result.returncode == 1
+    assert one_message(result).startswith(
+        "hafez_sample needs hafez_clean_corpus, which no earlier run has written: run `kedro run --pipeline hafez --env test` first"
+    )
+
+
+def test_traceback_on_request(kedro_run):
+    result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.ingest.source=csv,btc.ingest.csv_path=nope.csv", traceback=True)
+    assert result.returncode == 1
+    assert "InputDataError: price file not found: nope.csv" in result.stdout + result.stderr
