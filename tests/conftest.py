@@ -66,7 +66,8 @@ def synthetic_prices(
 
 def copy_project(target: Path) -> Path:
     """A throwaway copy of the project's config in ``target``, so runs write under it."""
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", target / "pyproject.toml")
+    for item in ("pyproject.toml", ".telemetry"):
+        shutil.copy(PROJECT_ROOT / item, target / item)
     shutil.copytree(PROJECT_ROOT / "conf", target / "conf", ignore=shutil.ignore_patterns("local"))
     (target / "conf" / "local").mkdir()
     (target / "src").mkdir()  # the package itself is installed; Kedro only checks the folder

@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from hw3_pipelines.forecasting.windows import TARGET_COLUMN, TARGETS
+from hw3_pipelines.forecasting.windows import FEATURES, TARGET_COLUMN, TARGETS
 from hw3_pipelines.modeling.char_lm import CHAR_CELLS
-from hw3_pipelines.modeling.regressor import RECURRENT_CELLS
+from hw3_pipelines.modeling.regressor import HEADS, RECURRENT_CELLS
 from hw3_pipelines.modeling.training import TrainConfig
 from hw3_pipelines.schema import (
     NonNegativeInt,
@@ -55,6 +55,7 @@ class BtcValidation(Strict):
 
 class RegressorParams(Strict):
     cell: Literal[tuple(RECURRENT_CELLS)]
+    head: Literal[HEADS]
     hidden_size: PositiveInt
     num_layers: PositiveInt
     dropout: Probability
@@ -64,27 +65,43 @@ class BtcTraining(TrainConfig):
     val_fraction: OpenFraction  # the last share of training windows: best epoch, residual spread
 
 
+class BtcCalibration(Strict):
+    recalibrate: bool  # widen or narrow the spread by the CRPS-optimal factor on validation windows
+
+
+class BtcBaselines(Strict):
+    ewma_lambda: OpenFraction
+
+
+class BtcScoring(Strict):
+    draws: PositiveInt  # per day, for scores without a closed form (CRPS in USD, price-level models)
+    seed: int
+
+
 class BtcForecast(Strict):
     horizon: PositiveInt
-    mc_samples: PositiveInt
+    paths: PositiveInt
     seed: int
 
 
 class BtcBacktest(Strict):
     horizon: PositiveInt
     stride: PositiveInt
-    mc_samples: PositiveInt
+    paths: PositiveInt  # per origin, for the model and for GARCH
 
 
 class BtcParams(Strict):
     ingest: BtcIngest
     validation: BtcValidation
     target: Literal[TARGETS]
-    features: Annotated[list[str], Field(min_length=1)]
+    features: Annotated[list[Literal[FEATURES]], Field(min_length=1)]
     train_fraction: OpenFraction
     lookback: PositiveInt
     model: RegressorParams
     training: BtcTraining
+    calibration: BtcCalibration
+    baselines: BtcBaselines
+    scoring: BtcScoring
     forecast: BtcForecast
     backtest: BtcBacktest
 
@@ -96,7 +113,8 @@ class BtcParams(Strict):
 
     def describe(self) -> str:
         """The setting in a few words, for figure titles."""
-        return f"target={self.target}, {self.model.cell} {self.model.num_layers}×{self.model.hidden_size}, lookback {self.lookback}"
+        model = self.model
+        return f"target={self.target}, {model.cell} {model.num_layers}×{model.hidden_size} {model.head}, lookback {self.lookback}"
 
 
 class LookbackSweepParams(Strict):

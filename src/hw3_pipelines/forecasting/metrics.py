@@ -56,14 +56,22 @@ def diebold_mariano(
     horizon: int = 1,
     power: int = 2,
 ) -> dict:
-    """Diebold-Mariano test of equal accuracy, with the Harvey-Leybourne-Newbold correction.
+    """Diebold-Mariano test of equal accuracy of two point forecasts, on the loss
+    ``|error|^power`` (see ``loss_difference_test``)."""
+    loss_a, loss_b = np.abs(actual - forecast_a) ** power, np.abs(actual - forecast_b) ** power
+    return {**loss_difference_test(loss_a, loss_b, horizon), "power": power}
 
-    The loss differential is ``|e_a|^power - |e_b|^power``, so a negative statistic means
-    forecast A has the smaller loss. The long-run variance uses the autocovariances up to
-    lag ``horizon - 1``; HLN (1997) rescale the statistic for small samples and compare
-    it with Student's t with n - 1 degrees of freedom. The p-value is two-sided.
+
+def loss_difference_test(loss_a: np.ndarray, loss_b: np.ndarray, horizon: int = 1) -> dict:
+    """Diebold-Mariano test on two aligned loss series (squared errors, CRPS, ...), with the
+    Harvey-Leybourne-Newbold correction.
+
+    A negative statistic means A has the smaller loss. The long-run variance uses the
+    autocovariances up to lag ``horizon - 1``; HLN (1997) rescale the statistic for small
+    samples and compare it with Student's t with n - 1 degrees of freedom. The p-value is
+    two-sided.
     """
-    d = np.abs(actual - forecast_a) ** power - np.abs(actual - forecast_b) ** power
+    d = np.asarray(loss_a, float) - np.asarray(loss_b, float)
     n = len(d)
     if n < 3:
         raise ValueError(f"the Diebold-Mariano test needs at least 3 forecasts, got {n}")
@@ -72,9 +80,9 @@ def diebold_mariano(
     autocov = [np.dot(centred[k:], centred[: n - k]) / n for k in range(horizon)]
     variance = (autocov[0] + 2 * sum(autocov[1:])) / n
     if variance <= 0:
-        return {"statistic": 0.0, "p_value": 1.0, "n": n, "horizon": horizon, "power": power}
+        return {"statistic": 0.0, "p_value": 1.0, "n": n, "horizon": horizon}
     dm = d_mean / math.sqrt(variance)
     hln = math.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
     statistic = float(dm * hln)
     p_value = float(2 * stats.t.sf(abs(statistic), df=n - 1))
-    return {"statistic": statistic, "p_value": p_value, "n": n, "horizon": horizon, "power": power}
+    return {"statistic": statistic, "p_value": p_value, "n": n, "horizon": horizon}

@@ -6,6 +6,10 @@ next Close level (after MinMax scaling). It cannot predict beyond the training r
 ``log_return``: the scale-free setting. Features are daily log returns; the model
 predicts the next day's log return of Close, and the price forecast is
 ``previous close * exp(predicted return)``. Nothing depends on the price level.
+
+Besides the table's columns, a feature may be ``log_range``, log(High / Low): the day's
+range, a classic volatility signal (Parkinson, 1980). It is scale-free already, so it
+enters both settings as it is, never differenced.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from sklearn.preprocessing import MinMaxScaler
 
 TARGETS = ("price", "log_return")
 TARGET_COLUMN = "Close"
+COLUMN_FEATURES = ("Open", "High", "Low", "Close", "Volume")
+DERIVED_FEATURES = {"log_range": lambda prices: np.log(prices["High"] / prices["Low"])}
+FEATURES = (*COLUMN_FEATURES, *DERIVED_FEATURES)
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,12 +54,23 @@ class ModelInput:
         return max(1, int(len(self.X_train) * val_fraction))
 
 
+def is_differenced(feature: str, target: str) -> bool:
+    """Whether the model sees the feature's daily log change rather than its value."""
+    return target == "log_return" and feature not in DERIVED_FEATURES
+
+
 def feature_frame(prices: pd.DataFrame, features: list[str], target: str) -> pd.DataFrame:
     """Model features indexed by date; ``log_return`` loses the first day."""
-    levels = prices.set_index("Date")[features].astype("float64")
-    if target == "price":
-        return levels
-    return np.log(levels).diff().iloc[1:]
+    table = prices.set_index("Date")
+    columns = {}
+    for feature in features:
+        if feature in DERIVED_FEATURES:
+            columns[feature] = DERIVED_FEATURES[feature](table).astype("float64")
+        else:
+            values = table[feature].astype("float64")
+            columns[feature] = np.log(values).diff() if is_differenced(feature, target) else values
+    frame = pd.DataFrame(columns)
+    return frame if target == "price" else frame.iloc[1:]
 
 
 def fit_minmax(features: pd.DataFrame) -> MinMaxScaler:

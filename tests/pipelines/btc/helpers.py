@@ -11,8 +11,9 @@ TINY = {
     "lookback": 10,
     "model": {"hidden_size": 8, "num_layers": 2, "dropout": 0.2},
     "training": {"epochs": 2, "learning_rate": 0.01, "seed": 0, "device": "cpu", "num_threads": 1},
-    "forecast": {"horizon": 7, "mc_samples": 50, "seed": 0},
-    "backtest": {"horizon": 5, "stride": 10, "mc_samples": 50},
+    "scoring": {"draws": 200},
+    "forecast": {"horizon": 7, "paths": 50, "seed": 0},
+    "backtest": {"horizon": 5, "stride": 10, "paths": 50},
 }
 
 
@@ -30,5 +31,6 @@ def prepared(p: BtcParams, n_days: int = 300):
 
 
 def trained(p: BtcParams, model_input):
+    """The model, its training history and its calibration on the validation windows."""
     model, history = nodes.train_model(model_input, p)
-    return model, history, nodes.measure_residuals(model, model_input, p)
+    return model, history, nodes.calibrate_model(model, model_input, p)

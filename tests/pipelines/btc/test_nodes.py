@@ -10,7 +10,7 @@ import pytest
 
 from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.forecasting import prices as price_table
-from hw3_pipelines.pipelines.btc import nodes
+from hw3_pipelines.pipelines.btc import nodes, scoring
 from hw3_pipelines.sources import prices as sources
 from tests.conftest import synthetic_prices
 from tests.pipelines.btc.helpers import params, prepared, trained
@@ -129,9 +129,9 @@ def test_lookback_longer_than_the_training_days_names_the_parameter():
 def test_train_evaluate_forecast(target):
     p = params(target=target)
     prices, _, test, scaler, windows = prepared(p)
-    model, history, residuals = trained(p, windows)
+    model, history, calibration = trained(p, windows)
     assert list(history["epoch"]) == [1, 2] and history["best"].sum() == 1
-    assert residuals["validation_windows"] == windows.validation_count(0.1) and residuals["residual_std"] > 0
+    assert calibration["validation_windows"] == windows.validation_count(0.1) and calibration["point_scale"] > 0
     predictions, report = nodes.evaluate_model(model, windows, scaler, {"provenance": {}, "first_date": "a", "last_date": "b"}, p)
     assert len(predictions) == len(test)
     np.testing.assert_allclose(predictions["actual"], test["Close"])
@@ -139,14 +139,11 @@ def test_train_evaluate_forecast(target):
     assert report["relative_mae"] == pytest.approx(report["model"]["mae"] / report["naive"]["mae"])
     assert set(report["model"]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert 0 <= report["dm_test"]["p_value"] <= 1 and report["cell"] == "lstm"
-    future = nodes.forecast_prices(model, prices, scaler, windows, residuals, p)
+    future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
     assert len(future) == 7 and future["date"].iloc[0] == "2020-10-27"
-    assert (future["forecast_close"] > 0).all()
+    assert (future["median"] > 0).all()
     assert (future["lower_95"] <= future["lower_80"]).all() and (future["lower_80"] <= future["median"]).all()
     assert (future["median"] <= future["upper_80"]).all() and (future["upper_80"] <= future["upper_95"]).all()
-    table = nodes.backtest_model(model, windows, scaler, residuals, p)
-    assert list(table["horizon"]) == [1, 2, 3, 4, 5] and (table["origins"] == 6).all()
-    assert table[["coverage_80", "coverage_95"]].stack().between(0, 1).all()
 
 
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
@@ -192,16 +189,42 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     p = params(target=target, features=["Close", "Volume"])
     prices, _, _, scaler, windows = prepared(p)
     assert windows.X_train.shape[2] == 2
-    model, _, residuals = trained(p, windows)
-    future = nodes.forecast_prices(model, prices, scaler, windows, residuals, p)
-    table = nodes.backtest_model(model, windows, scaler, residuals, p)
-    assert len(future) == 7 and (future["forecast_close"] > 0).all()
-    assert len(table) == 5 and table["model_mae"].notna().all()
+    model, _, calibration = trained(p, windows)
+    future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
+    fitted = scoring.fit_baselines(prices.iloc[: len(prices) - len(windows.X_test)], p)
+    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, p)
+    assert len(future) == 7 and (future["median"] > 0).all()
+    assert len(table) == 5 * 4 and table["mae"].notna().all()
+
+
+@pytest.mark.parametrize("head", ["gaussian", "student_t"])
+def test_distribution_heads_train_on_likelihood_and_forecast(head):
+    p = params(target="log_return", model={"head": head})
+    prices, train, _, scaler, windows = prepared(p)
+    model, history, calibration = trained(p, windows)
+    assert history["val_loss"].notna().all() and 0.2 <= calibration["spread_factor"] <= 5
+    assert (model.degrees_of_freedom is not None) == (head == "student_t")
+    report, table = scoring.score_one_day(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+    assert set(report) == {"model", "model_uncalibrated", "constant_vol", "ewma", "garch_t"}
+    assert table["model_pit"].between(0, 1).all() and len(table) == len(windows.X_test)
+    assert (table["model_lower_80"] < table["model_upper_80"]).all()
+    future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
+    assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
+
+
+def test_baselines_are_fitted_on_the_training_days_only():
+    p = params()
+    prices, train, _, _, _ = prepared(p)
+    fitted = scoring.fit_baselines(train, p)
+    assert fitted["fitted_on"]["last_date"] == train["Date"].iloc[-1]
+    assert fitted["fitted_on"]["returns"] == len(train) - 1
+    train_returns = 100 * np.log(train["Close"]).diff().dropna()
+    assert fitted["constant_vol_sigma"] == pytest.approx(train_returns.std())
 
 
 def test_backtest_longer_than_the_test_period_names_the_parameter():
     p = params(backtest={"horizon": 100})
-    _, _, _, scaler, windows = prepared(p)
-    model, _, residuals = trained(p, windows)
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows)
     with pytest.raises(ParameterError, match="btc.backtest.horizon=100"):
-        nodes.backtest_model(model, windows, scaler, residuals, p)
+        scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)

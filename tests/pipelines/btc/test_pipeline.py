@@ -34,8 +34,11 @@ def test_pipeline_wiring_on_synthetic_prices(tmp_path):
     SequentialRunner().run(pipeline, catalog)
     metrics = catalog.load("btc_metrics")
     assert metrics["n_test_days"] == 60 and metrics["data"]["provenance"]["source"] == "csv"
-    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5
-    for figure in ("btc_split_plot", "btc_training_loss_plot", "btc_predictions_plot", "btc_forecast_plot", "btc_backtest_plot"):
+    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5 * 4
+    assert set(catalog.load("btc_distribution_metrics")) == {"model", "model_uncalibrated", "constant_vol", "ewma", "garch_t"}
+    figures = [name for name in pipeline.all_outputs() if name.endswith("_plot")]
+    assert len(figures) == 8
+    for figure in figures:
         assert catalog.load(figure).axes, figure
 
 
@@ -60,8 +63,16 @@ def test_real_snapshot_end_to_end(finished_run):
     assert report["test_days_above_train_max"] > 0.5  # the honest part, measured
     forecast = pd.read_csv(latest(project, f"{TEST_DATA}/07_model_output/btc_forecast.csv"))
     assert list(forecast["date"][:2]) == ["2026-07-23", "2026-07-24"]
-    for plot in ("btc_split", "btc_training_loss", "btc_predictions", "btc_forecast", "btc_backtest"):
+    for plot in ("btc_split", "btc_training_loss", "btc_predictions", "btc_forecast", "btc_backtest", "btc_coverage", "btc_pit", "btc_one_day_bands"):
         assert latest(project, f"{TEST_DATA}/08_reporting/{plot}.png").stat().st_size > 10_000
+    scores = json.loads(latest(project, f"{TEST_DATA}/08_reporting/btc_distribution_metrics.json").read_text())
+    garch = scores["garch_t"]  # the baselines do not depend on the model: the measured figures
+    assert (garch["crps"], garch["coverage_80"], garch["coverage_95"]) == pytest.approx((1.3035, 0.7644, 0.9446), abs=1e-4)
+    assert (scores["ewma"]["crps"], scores["constant_vol"]["crps"]) == pytest.approx((1.3125, 1.4245), abs=1e-4)
+    assert set(scores["model"]) >= {"crps", "crps_usd", "pinball", "coverage_80", "coverage_95", "kupiec_p_80",
+                                    "kupiec_p_95", "christoffersen_p_80", "width_80", "crps_dm_vs_garch_t"}
+    backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
+    assert set(backtest["forecaster"]) == {"model", "constant_vol", "ewma", "garch_t"} and backtest["horizon"].max() == 5
     manifest = json.loads(next((project / TEST_DATA / "09_tracking/run_manifest").glob("*/run_manifest.json")).read_text())
     assert manifest["status"] == "completed"
     assert set(manifest["node_seconds"]) >= {"train_btc_model", "evaluate_btc_model"}

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from hw3_pipelines.forecasting import prices as price_table
-from hw3_pipelines.pipelines.btc import nodes
+from hw3_pipelines.pipelines.btc import nodes, scoring
 from tests.conftest import synthetic_prices
 from tests.pipelines.btc.helpers import params, trained
 
@@ -16,9 +16,10 @@ def fit_and_score(prices: pd.DataFrame, p):
     train, test = nodes.split_prices(prices, p)
     scaler = nodes.fit_scaler(train, p)
     windows = nodes.make_windows(train, test, scaler, p)
-    model, _, residuals = trained(p, windows)
+    model, _, calibration = trained(p, windows)
     _, report = nodes.evaluate_model(model, windows, scaler, PROVENANCE, p)
-    return report, nodes.backtest_model(model, windows, scaler, residuals, p)
+    backtest = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+    return report, backtest[backtest["forecaster"] == "model"].reset_index(drop=True)
 
 
 def small(target: str, epochs: int = 10, dropout: float = 0.1):
@@ -27,8 +28,8 @@ def small(target: str, epochs: int = 10, dropout: float = 0.1):
         lookback=20,
         model={"hidden_size": 16, "num_layers": 1, "dropout": dropout},
         training={"epochs": epochs, "batch_size": 32, "learning_rate": 0.01},
-        forecast={"horizon": 5, "mc_samples": 200, "seed": 0},
-        backtest={"horizon": 5, "stride": 1, "mc_samples": 200},
+        forecast={"horizon": 5, "paths": 200, "seed": 0},
+        backtest={"horizon": 5, "stride": 1, "paths": 200},
     )
 
 

@@ -13,16 +13,16 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.preprocessing import MinMaxScaler
-from torch import nn
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.forecasting import metrics, prices as price_table, recursive
+from hw3_pipelines.forecasting import distributions, metrics, prices as price_table, recursive
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
     ModelInput,
     feature_frame,
     fit_minmax,
     inverse_column,
+    is_differenced,
     sliding_windows,
     to_price,
 )
@@ -121,9 +121,10 @@ def make_windows(train: pd.DataFrame, test: pd.DataFrame, scaler: MinMaxScaler, 
     )
 
 
-def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[nn.Module, pd.DataFrame]:
-    """Fit the recurrent regressor with MSE; the best epoch on the held-out last
-    ``val_fraction`` of training windows (chronologically) is kept."""
+def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[RecurrentRegressor, pd.DataFrame]:
+    """Fit the recurrent regressor (MSE for a point head, negative log-likelihood for a
+    distribution); the best epoch on the held-out last ``val_fraction`` of training windows
+    (chronologically) is kept."""
     training = btc.training
     make_reproducible(training.seed, training.num_threads)
     device = resolve_device(training.device)
@@ -133,7 +134,6 @@ def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[nn.Module, pd.
     y = torch.from_numpy(model_input.y_train).to(device)
     split = len(x) - model_input.validation_count(training.val_fraction)
     x_fit, x_val, y_fit, y_val = x[:split], x[split:], y[:split], y[split:]
-    mse = nn.MSELoss()
 
     def batches(generator: torch.Generator):
         order = torch.randperm(len(x_fit), generator=generator).to(device)
@@ -142,10 +142,10 @@ def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[nn.Module, pd.
     result = train(
         model,
         batches,
-        loss_fn=lambda m, batch: mse(m(batch[0]), batch[1]),
-        val_loss_fn=lambda m: mse(m(x_val), y_val),
+        loss_fn=lambda m, batch: m.loss(*batch),
+        val_loss_fn=lambda m: m.loss(x_val, y_val),
         config=training,
-        desc=f"btc {btc.target}",
+        desc=f"btc {btc.target} {btc.model.head}",
     )
     history = pd.DataFrame(result.history)
     history["best"] = history["epoch"] == result.best_epoch
@@ -156,16 +156,27 @@ def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[nn.Module, pd.
     return result.model.cpu(), history
 
 
-def measure_residuals(model: nn.Module, model_input: ModelInput, btc: BtcParams) -> dict:
-    """Spread of the one-step residuals (scaled) on the held-out training windows: the
-    noise each step of a Monte-Carlo path adds."""
+def calibrate_model(model: RecurrentRegressor, model_input: ModelInput, btc: BtcParams) -> dict:
+    """What the validation windows (the held-out tail of the training windows) say about the
+    model's spread: the residual spread a point head's distribution uses, and the factor on
+    the spread that minimises CRPS there (1 when ``recalibrate`` is off). Never the test days."""
     n_val = model_input.validation_count(btc.training.val_fraction)
-    residuals = recursive.predict(model, model_input.X_train[-n_val:]) - model_input.y_train[-n_val:]
-    return {"validation_windows": n_val, "residual_std": float(np.std(residuals))}
+    windows, actual = model_input.X_train[-n_val:], model_input.y_train[-n_val:].astype("float64")
+    point_scale = float(np.std(recursive.predict(model, windows) - actual))
+    raw = distributions.from_step(recursive.one_step(model, windows, point_scale))
+    spread = distributions.crps_optimal_spread(raw, actual) if btc.calibration.recalibrate else 1.0
+    report = {"validation_windows": n_val, "point_scale": point_scale, "spread_factor": spread}
+    for name, predictive in (("before", raw), ("after", raw.widened(spread))):
+        lower, upper = predictive.ppf(0.1), predictive.ppf(0.9)
+        report[f"validation_{name}"] = {
+            "crps_scaled": float(np.mean(predictive.crps(actual))),
+            "coverage_80": float(np.mean((actual >= lower) & (actual <= upper))),
+        }
+    return report
 
 
 def evaluate_model(
-    model: nn.Module, model_input: ModelInput, scaler: MinMaxScaler, validation_report: dict, btc: BtcParams
+    model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, validation_report: dict, btc: BtcParams
 ) -> tuple[pd.DataFrame, dict]:
     """Test-day predictions in USD against the persistence forecast (tomorrow = today).
 
@@ -202,41 +213,31 @@ def evaluate_model(
 
 
 def forecast_prices(
-    model: nn.Module, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: ModelInput, residuals: dict, btc: BtcParams
+    model: RecurrentRegressor, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: ModelInput, calibration: dict, btc: BtcParams
 ) -> pd.DataFrame:
-    """Recursive forecast ``horizon`` days past the last date, with 80% and 95% bands.
+    """Recursive forecast ``horizon`` days past the last date: the median of the sampled
+    paths, with 80% and 95% bands.
 
-    Only Close is predicted; other features, if any, are held at their last value
-    (``price``) or at zero change (``log_return``) over the forecast.
+    Only Close is predicted; other features are held at their last value, or at no change
+    where the model sees their daily log change.
     """
     frame = feature_frame(prices, btc.features, btc.target)
     window = scaler.transform(frame.to_numpy()[-btc.lookback :]).astype("float32")[None]
     last_close = np.array([float(prices["Close"].iloc[-1])])
-    horizon = btc.forecast.horizon
-    bands = recursive.close_bands(
-        model, window, last_close, scaler, model_input.close_index, btc.target, horizon,
-        btc.forecast.mc_samples, residuals["residual_std"], btc.forecast.seed,
-    )
-    dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=horizon)
-    return pd.DataFrame(
-        {"date": dates.strftime("%Y-%m-%d"), "forecast_close": bands.pop("point")[0]}
-        | {name: values[0] for name, values in bands.items()}
-    )
+    closes = model_close_paths(model, window, last_close, scaler, model_input.close_index, calibration, btc, btc.forecast.horizon, btc.forecast.paths, btc.forecast.seed)
+    bands = recursive.band_quantiles(closes)
+    dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=btc.forecast.horizon)
+    return pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), **{name: values[0] for name, values in bands.items()}})
 
 
-def backtest_model(
-    model: nn.Module, model_input: ModelInput, scaler: MinMaxScaler, residuals: dict, btc: BtcParams
-) -> pd.DataFrame:
-    """Walk-forward backtest over the test period: from an origin every ``stride`` days,
-    forecast 1..H days ahead recursively and score against what happened, per horizon."""
-    horizon, stride = btc.backtest.horizon, btc.backtest.stride
-    origins = recursive.walk_forward_origins(len(model_input.X_test), horizon, stride)
-    if len(origins) == 0:
-        raise ParameterError(f"btc.backtest.horizon={horizon} is longer than the {len(model_input.X_test)}-day test period")
-    last_close = model_input.test_previous_close[origins]
-    bands = recursive.close_bands(
-        model, model_input.X_test[origins], last_close, scaler, model_input.close_index, btc.target, horizon,
-        btc.backtest.mc_samples, residuals["residual_std"], btc.forecast.seed,
+def model_close_paths(
+    model, windows, last_close, scaler, close_index, calibration: dict, btc: BtcParams, steps: int, n_paths: int, seed: int
+) -> np.ndarray:
+    """Closes along sampled recursive paths from each window, ``(origins, n_paths, steps)``."""
+    differenced = [is_differenced(feature, btc.target) for feature in btc.features]
+    held = recursive.held_features(scaler, windows, differenced)
+    scaled = recursive.sample_paths(
+        model, windows, steps, close_index, held, n_paths, calibration["point_scale"], calibration["spread_factor"], seed,
+        desc=f"{n_paths} paths x {len(windows)} origins",
     )
-    actual = np.stack([model_input.test_close[o : o + horizon] for o in origins])
-    return recursive.horizon_scores(bands, actual, last_close)
+    return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)

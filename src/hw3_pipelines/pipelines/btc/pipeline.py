@@ -2,11 +2,11 @@
 
 from kedro.pipeline import Pipeline, node
 
-from hw3_pipelines.pipelines.btc import nodes, plots
+from hw3_pipelines.pipelines.btc import nodes, plots, scoring
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return data_pipeline() + model_pipeline() + reporting_pipeline()
+    return data_pipeline() + model_pipeline() + scoring_pipeline() + reporting_pipeline()
 
 
 def data_pipeline() -> Pipeline:
@@ -50,10 +50,10 @@ def model_pipeline() -> Pipeline:
                 tags="training",
             ),
             node(
-                nodes.measure_residuals,
+                nodes.calibrate_model,
                 ["btc_model", "btc_model_input", "params:btc"],
-                "btc_residuals",
-                name="measure_btc_residuals",
+                "btc_calibration",
+                name="calibrate_btc_model",
                 tags="training",
             ),
             node(
@@ -65,19 +65,30 @@ def model_pipeline() -> Pipeline:
             ),
             node(
                 nodes.forecast_prices,
-                ["btc_model", "btc_prices", "btc_scaler", "btc_model_input", "btc_residuals", "params:btc"],
+                ["btc_model", "btc_prices", "btc_scaler", "btc_model_input", "btc_calibration", "params:btc"],
                 "btc_forecast",
                 name="forecast_btc_prices",
                 tags="inference",
             ),
-            node(
-                nodes.backtest_model,
-                ["btc_model", "btc_model_input", "btc_scaler", "btc_residuals", "params:btc"],
-                "btc_backtest",
-                name="backtest_btc_model",
-                tags="inference",
-            ),
         ]
+    )
+
+
+def scoring_pipeline() -> Pipeline:
+    """The forecasts as distributions, against the volatility baselines on the same days."""
+    shared = ["btc_model", "btc_model_input", "btc_scaler", "btc_calibration", "btc_prices", "btc_baselines", "params:btc"]
+    return Pipeline(
+        [
+            node(scoring.fit_baselines, ["btc_train_prices", "params:btc"], "btc_baselines", name="fit_btc_baselines"),
+            node(
+                scoring.score_one_day,
+                shared,
+                ["btc_distribution_metrics", "btc_one_day_forecasts"],
+                name="score_btc_one_day",
+            ),
+            node(scoring.backtest_forecasters, shared, "btc_backtest", name="backtest_btc_forecasters"),
+        ],
+        tags="inference",
     )
 
 
@@ -94,6 +105,9 @@ def reporting_pipeline() -> Pipeline:
             ),
             node(plots.plot_forecast, ["btc_prices", "btc_forecast", "params:btc"], "btc_forecast_plot", name="plot_btc_forecast"),
             node(plots.plot_backtest, ["btc_backtest", "params:btc"], "btc_backtest_plot", name="plot_btc_backtest"),
+            node(plots.plot_coverage_by_horizon, ["btc_backtest", "params:btc"], "btc_coverage_plot", name="plot_btc_coverage"),
+            node(plots.plot_pit, ["btc_one_day_forecasts", "params:btc"], "btc_pit_plot", name="plot_btc_pit"),
+            node(plots.plot_one_day_bands, ["btc_one_day_forecasts", "params:btc"], "btc_bands_plot", name="plot_btc_one_day_bands"),
         ],
         tags="reporting",
     )

@@ -112,7 +112,11 @@ def plot_clipping(clip: dict) -> Figure:
 
 
 def render_report(counts: list[dict], gradient: dict, clip: dict, theory: RnnTheoryParams) -> str:
-    """The theory answers as Markdown; every number in it comes from the nodes above."""
+    """The theory answers as Markdown; every number in it comes from the nodes above.
+
+    Long on purpose: it is the report's template, and it reads top to bottom like the
+    Markdown it writes; split into pieces it would read as a puzzle.
+    """
     lines = [
         "# RNN theory, answered by code",
         "",

@@ -1,0 +1,71 @@
+"""Scores of probabilistic forecasts: CRPS, pinball loss, band coverage with Kupiec's and
+Christoffersen's tests, band width, PIT.
+
+Kupiec (1995) tests whether the share of outcomes outside a band equals its nominal rate;
+Christoffersen (1998) adds whether those misses cluster (a miss today making one tomorrow
+more likely), which a forecaster blind to volatility clustering fails. Neither test is in
+scipy, statsmodels or arch, so both are written out here from their likelihood ratios.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+from scipy.special import xlogy
+from sklearn.metrics import mean_pinball_loss
+
+from hw3_pipelines.forecasting.distributions import Predictive, crps_usd
+
+QUANTILES = (0.05, 0.1, 0.5, 0.9, 0.95)
+BANDS = (80, 95)
+
+
+def central_band(predictive: Predictive, level: int) -> tuple[np.ndarray, np.ndarray]:
+    tail = (1 - level / 100) / 2
+    return predictive.ppf(tail), predictive.ppf(1 - tail)
+
+
+def _proportion_lr(misses: np.ndarray, rate: float) -> float:
+    """Likelihood ratio of the observed miss rate against ``rate`` (Bernoulli misses)."""
+    n, x = len(misses), int(np.sum(misses))
+    observed = x / n
+    return -2 * (xlogy(n - x, 1 - rate) + xlogy(x, rate) - xlogy(n - x, 1 - observed) - xlogy(x, observed))
+
+
+def kupiec_p_value(misses: np.ndarray, rate: float) -> float:
+    """Proportion-of-failures test: are misses as frequent as ``rate``? (chi-squared, 1 df)"""
+    return float(stats.chi2.sf(_proportion_lr(misses, rate), 1))
+
+
+def christoffersen_p_value(misses: np.ndarray, rate: float) -> float:
+    """Conditional coverage: the right miss rate and no clustering of misses (chi-squared, 2 df)."""
+    previous, current = np.asarray(misses[:-1], bool), np.asarray(misses[1:], bool)
+    n00, n01 = np.sum(~previous & ~current), np.sum(~previous & current)
+    n10, n11 = np.sum(previous & ~current), np.sum(previous & current)
+    p01 = n01 / max(n00 + n01, 1)
+    p11 = n11 / max(n10 + n11, 1)
+    p = (n01 + n11) / max(n00 + n01 + n10 + n11, 1)
+    log_independent = xlogy(n00 + n10, 1 - p) + xlogy(n01 + n11, p)
+    log_markov = xlogy(n00, 1 - p01) + xlogy(n01, p01) + xlogy(n10, 1 - p11) + xlogy(n11, p11)
+    lr_independence = -2 * (log_independent - log_markov)
+    return float(stats.chi2.sf(_proportion_lr(misses, rate) + lr_independence, 2))
+
+
+def score(
+    predictive: Predictive, actual_pct: np.ndarray, close: np.ndarray, previous_close: np.ndarray, draws: int, seed: int
+) -> dict:
+    """Every score of one forecaster over aligned days, returns in percent (CRPS also in USD)."""
+    result = {
+        "crps": float(np.mean(predictive.crps(actual_pct))),
+        "crps_usd": float(np.mean(crps_usd(predictive, close, previous_close, draws, seed))),
+        "pinball": {str(q): float(mean_pinball_loss(actual_pct, predictive.ppf(q), alpha=q)) for q in QUANTILES},
+    }
+    for level in BANDS:
+        lower, upper = central_band(predictive, level)
+        misses = (actual_pct < lower) | (actual_pct > upper)
+        rate = 1 - level / 100
+        result[f"coverage_{level}"] = float(1 - misses.mean())
+        result[f"kupiec_p_{level}"] = kupiec_p_value(misses, rate)
+        result[f"christoffersen_p_{level}"] = christoffersen_p_value(misses, rate)
+        result[f"width_{level}"] = float(np.mean(upper - lower))
+    return result

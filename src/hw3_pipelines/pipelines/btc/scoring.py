@@ -1,0 +1,137 @@
+"""Nodes that score the btc forecasts as distributions of the next days' log returns,
+beside the volatility baselines a forecaster must beat, on exactly the same days.
+
+Forecasters: ``model`` (as the pipeline ships it: recalibrated when ``calibration.
+recalibrate`` is on), ``model_uncalibrated`` (the same before recalibration, one day
+only), ``constant_vol``, ``ewma`` and ``garch_t`` (see ``forecasting.baselines``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler
+
+from hw3_pipelines.errors import ParameterError
+from hw3_pipelines.forecasting import baselines, metrics, recursive, scores
+from hw3_pipelines.forecasting.distributions import Predictive, from_model_step, returns_to_prices
+from hw3_pipelines.forecasting.windows import ModelInput
+from hw3_pipelines.modeling.regressor import RecurrentRegressor
+from hw3_pipelines.parameters import BtcParams
+from hw3_pipelines.pipelines.btc.nodes import model_close_paths
+
+
+def fit_baselines(train_prices: pd.DataFrame, btc: BtcParams) -> dict:
+    """Every baseline's parameters, from the training days' returns alone."""
+    returns = baselines.log_returns_pct(train_prices.set_index("Date")["Close"])
+    return {
+        "fitted_on": {"first_date": returns.index[0], "last_date": returns.index[-1], "returns": len(returns)},
+        "constant_vol_sigma": float(returns.std()),
+        "ewma_lambda": btc.baselines.ewma_lambda,
+        "ewma_initial_variance": float(returns.var()),
+        "garch_t": baselines.fit_garch_t(returns),
+    }
+
+
+class _Baselines:
+    """The baselines' forecasts for days given by their position in the return series."""
+
+    def __init__(self, prices: pd.DataFrame, fitted: dict, test_dates: np.ndarray):
+        self.returns = baselines.log_returns_pct(prices.set_index("Date")["Close"])
+        self.fitted = fitted
+        self.test_positions = self.returns.index.get_indexer(test_dates)
+        self.ewma_sigma = baselines.ewma_volatility(
+            self.returns.to_numpy(), fitted["ewma_lambda"], fitted["ewma_initial_variance"]
+        )
+
+    def one_day(self, days: np.ndarray) -> dict[str, Predictive]:
+        return {
+            "constant_vol": baselines.random_walk(np.full(len(days), self.fitted["constant_vol_sigma"])),
+            "ewma": baselines.random_walk(self.ewma_sigma[days]),
+            "garch_t": baselines.garch_t_one_day(self.returns, self.fitted["garch_t"], days),
+        }
+
+
+def score_one_day(
+    model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
+    prices: pd.DataFrame, fitted: dict, btc: BtcParams,
+) -> tuple[dict, pd.DataFrame]:
+    """Every forecaster's one-day distribution on every test day, scored; and a per-day
+    table (PIT, 80% band in USD, CRPS) for the plots."""
+    previous, close = model_input.test_previous_close, model_input.test_close
+    actual = 100 * np.log(close / previous)
+    draws, seed = btc.scoring.draws, btc.scoring.seed
+    forecasters = _model_one_day(model, model_input, scaler, calibration, btc)
+    reference = _Baselines(prices, fitted, model_input.test_dates)
+    forecasters |= reference.one_day(reference.test_positions)
+    report, table = {}, pd.DataFrame({"date": model_input.test_dates, "close": close, "previous_close": previous, "return_pct": actual})
+    for name, predictive in forecasters.items():
+        report[name] = scores.score(predictive, actual, close, previous, draws, seed)
+        lower, upper = scores.central_band(predictive, 80)
+        table[f"{name}_pit"] = predictive.cdf(actual)
+        table[f"{name}_lower_80"], table[f"{name}_upper_80"] = returns_to_prices(np.stack([lower, upper], 1), previous).T
+        table[f"{name}_crps"] = predictive.crps(actual)
+    for baseline in ("garch_t", "ewma"):
+        test = metrics.loss_difference_test(table["model_crps"], table[f"{baseline}_crps"])
+        report["model"][f"crps_dm_vs_{baseline}"] = {"statistic": test["statistic"], "p_value": test["p_value"]}
+    return report, table
+
+
+def _model_one_day(model, model_input: ModelInput, scaler, calibration: dict, btc: BtcParams) -> dict[str, Predictive]:
+    step = recursive.one_step(model, model_input.X_test, calibration["point_scale"])
+
+    def convert(step: dict) -> Predictive:
+        return from_model_step(
+            step, scaler, model_input.close_index, btc.target, model_input.test_previous_close,
+            btc.scoring.draws, btc.scoring.seed,
+        )
+
+    forecasters = {"model": convert({**step, "scale": step["scale"] * calibration["spread_factor"]})}
+    if btc.calibration.recalibrate:
+        forecasters["model_uncalibrated"] = convert(step)
+    return forecasters
+
+
+def backtest_forecasters(
+    model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
+    prices: pd.DataFrame, fitted: dict, btc: BtcParams,
+) -> pd.DataFrame:
+    """Walk-forward: from an origin every ``stride`` test days, each forecaster's distribution
+    of the cumulative log return 1..H days ahead, scored per horizon over the origins.
+    The point forecast is the distribution's median, turned into a close."""
+    horizon, stride, n_paths = btc.backtest.horizon, btc.backtest.stride, btc.backtest.paths
+    origins = recursive.walk_forward_origins(len(model_input.X_test), horizon, stride)
+    if len(origins) == 0:
+        raise ParameterError(f"btc.backtest.horizon={horizon} is longer than the {len(model_input.X_test)}-day test period")
+    last_close = model_input.test_previous_close[origins]
+    actual_close = np.stack([model_input.test_close[o : o + horizon] for o in origins])
+    model_returns = 100 * np.log(
+        model_close_paths(model, model_input.X_test[origins], last_close, scaler, model_input.close_index,
+                          calibration, btc, horizon, n_paths, btc.forecast.seed) / last_close[:, None, None]
+    )
+    reference = _Baselines(prices, fitted, model_input.test_dates)
+    positions = reference.test_positions[origins]
+    garch_returns = np.cumsum(
+        baselines.garch_t_paths(reference.returns, fitted["garch_t"], positions, horizon, n_paths, btc.forecast.seed), axis=-1
+    )
+    rows = []
+    for h in range(1, horizon + 1):
+        forecasters = {
+            "model": Predictive.from_samples(model_returns[:, :, h - 1]),
+            "constant_vol": baselines.random_walk(np.full(len(origins), fitted["constant_vol_sigma"]), h),
+            "ewma": baselines.random_walk(reference.ewma_sigma[positions], h),
+            "garch_t": Predictive.from_samples(garch_returns[:, :, h - 1]),
+        }
+        rows += [_horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()]
+    return pd.DataFrame(rows)
+
+
+def _horizon_row(h: int, name: str, predictive: Predictive, actual_close, last_close, btc: BtcParams) -> dict:
+    actual = 100 * np.log(actual_close / last_close)
+    point = last_close * np.exp(predictive.ppf(0.5) / 100)
+    naive_mae = float(np.mean(np.abs(actual_close - last_close)))
+    scored = scores.score(predictive, actual, actual_close, last_close, btc.scoring.draws, btc.scoring.seed)
+    pinball = {f"pinball_{q}": value for q, value in scored.pop("pinball").items()}
+    mae = float(np.mean(np.abs(point - actual_close)))
+    return {"horizon": h, "forecaster": name, "origins": len(last_close), "mae": mae, "naive_mae": naive_mae,
+            "relative_mae": mae / naive_mae, **scored, **pinball}

@@ -1,0 +1,76 @@
+"""Predictive distributions: closed forms agree with large samples, recalibration finds the
+right spread, model outputs turn into returns."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.preprocessing import MinMaxScaler
+
+from hw3_pipelines.forecasting.distributions import (
+    Predictive,
+    crps_optimal_spread,
+    crps_usd,
+    from_model_step,
+)
+
+RNG = np.random.default_rng(0)
+Y = np.array([-3.0, -0.4, 0.0, 1.2, 5.0])
+
+
+@pytest.mark.parametrize(
+    ("closed", "draw"),
+    [
+        (Predictive.normal(np.full(5, 0.5), np.full(5, 2.0)), lambda n: 0.5 + 2.0 * RNG.standard_normal((5, n))),
+        (Predictive.student_t(3.5, np.full(5, -0.2), np.full(5, 1.5)), lambda n: -0.2 + 1.5 * RNG.standard_t(3.5, (5, n))),
+    ],
+    ids=["normal", "student_t"],
+)
+def test_closed_form_crps_matches_a_large_sample(closed, draw):
+    sampled = Predictive.from_samples(draw(200_000))
+    np.testing.assert_allclose(closed.crps(Y), sampled.crps(Y), rtol=0.01)
+    np.testing.assert_allclose(closed.cdf(Y), sampled.cdf(Y), atol=0.005)
+    for q in (0.05, 0.5, 0.9):
+        np.testing.assert_allclose(closed.ppf(q), sampled.ppf(q), atol=0.03)
+
+
+def test_crps_of_a_point_mass_is_the_absolute_error():
+    point = Predictive.from_samples(np.full((5, 10), 1.0))
+    np.testing.assert_allclose(point.crps(Y), np.abs(Y - 1.0))
+
+
+def test_recalibration_recovers_the_true_spread():
+    truth = RNG.standard_normal(5000) * 2.0
+    too_narrow = Predictive.normal(np.zeros(5000), np.ones(5000))
+    assert crps_optimal_spread(too_narrow, truth) == pytest.approx(2.0, rel=0.05)
+
+
+def test_widening_keeps_the_centre():
+    samples = Predictive.from_samples(RNG.normal(3, 1, (4, 1000)))
+    wider = samples.widened(2.0)
+    np.testing.assert_allclose(wider.ppf(0.5), samples.ppf(0.5))
+    np.testing.assert_allclose(wider.ppf(0.9) - wider.ppf(0.5), 2 * (samples.ppf(0.9) - samples.ppf(0.5)))
+
+
+def test_crps_in_usd_of_a_sure_return_is_the_price_error():
+    sure = Predictive.normal(np.full(2, 10.0), np.full(2, 1e-9))
+    close, previous = np.array([100.0, 120.0]), np.array([100.0, 100.0])
+    expected = np.abs(close - previous * np.exp(0.1))
+    np.testing.assert_allclose(crps_usd(sure, close, previous, 50, seed=0), expected, rtol=1e-6)
+
+
+def test_scaled_log_return_distributions_become_percent():
+    scaler = MinMaxScaler().fit(np.array([[-0.1], [0.1]]))  # scaled = (r + 0.1) * 5
+    step = {"family": "t", "loc": np.array([0.5, 0.55]), "scale": np.array([0.05, 0.1]), "df": 4.0}
+    predictive = from_model_step(step, scaler, 0, "log_return", np.ones(2), draws=10, seed=0)
+    assert predictive.family == "t"
+    np.testing.assert_allclose(predictive.loc, [0.0, 1.0])
+    np.testing.assert_allclose(predictive.scale, [1.0, 2.0])
+
+
+def test_scaled_price_distributions_become_return_draws():
+    scaler = MinMaxScaler().fit(np.array([[0.0], [200.0]]))  # scaled = price / 200
+    step = {"family": "normal", "loc": np.array([0.55]), "scale": np.array([1e-6]), "df": None}
+    predictive = from_model_step(step, scaler, 0, "price", np.array([100.0]), draws=100, seed=0)
+    assert predictive.family == "samples"
+    np.testing.assert_allclose(predictive.ppf(0.5), 100 * np.log(1.1), rtol=1e-4)
+    assert stats.describe(predictive.samples[0]).variance < 1e-4
