@@ -11,3 +11,11 @@ CONFIG_LOADER_ARGS = {
     # override btc.training.epochs alone instead of replacing the whole btc block.
     "merge_strategy": {"parameters": "soft"},
 }
+
+# The lookback sweep's grid (pipelines/btc_lookback): one run per target, lookback and seed.
+# Kedro builds pipelines before it reads parameters, so what shapes a pipeline is a setting.
+LOOKBACK_SWEEP_GRID = {
+    "targets": ("price", "log_return"),
+    "lookbacks": (5, 10, 20, 30, 60, 90, 120),
+    "seeds": (42, 43, 44),
+}

@@ -20,6 +20,7 @@ from torch import nn
 
 from hw3_pipelines.progress import Progress
 from hw3_pipelines.schema import NonNegativeFloat, PositiveFloat, PositiveInt, Strict
+from hw3_pipelines.threads import thread_budget
 
 Batch = tuple[torch.Tensor, ...]
 LR_SCHEDULES = ("constant", "cosine")
@@ -74,10 +75,13 @@ def make_reproducible(seed: int, num_threads: int | None) -> None:
     """Seed torch and pin its thread count, the two things that make CPU reruns match.
 
     Float reductions split over a different number of threads add up in a different
-    order, so an unpinned thread count is enough to change the last bits of a loss.
+    order, so an unpinned thread count is enough to change the last bits of a loss. In a
+    worker of a parallel run the count is capped by the worker's share of the cores
+    (``threads.thread_budget``).
     """
-    if num_threads:
-        torch.set_num_threads(num_threads)
+    threads = thread_budget(num_threads)
+    if threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
 

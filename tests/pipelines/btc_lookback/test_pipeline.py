@@ -1,35 +1,109 @@
-"""The lookback sweep on the real snapshot: 14 namespaced runs, sequential = parallel."""
+"""The lookback sweep on the real snapshot: one namespaced run per grid cell, the same
+table under every runner, and each parallel worker held to its share of the cores."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
-from kedro.runner import ParallelRunner
+import pytest
 
-from hw3_pipelines.pipelines.btc_lookback.nodes import prediction_lag
-from hw3_pipelines.pipelines.btc_lookback.pipeline import LOOKBACKS, TARGETS, create_pipeline
+from hw3_pipelines import settings
+from hw3_pipelines.pipelines.btc_lookback import nodes
+from hw3_pipelines.pipelines.btc_lookback.pipeline import create_pipeline
+from hw3_pipelines.runner import DaskRunner, ParallelRunner
 from tests.conftest import TEST_DATA, latest, run_pipeline
 
-TIMING = ["train_seconds", "seconds_per_epoch"]
+GRID = {"targets": ("price", "log_return"), "lookbacks": (5, 20), "seeds": (1, 2)}
+TIMING = ["train_seconds", "seconds_per_epoch", "torch_threads"]
+RUNS = f"{TEST_DATA}/08_reporting/btc_lookback_runs.csv"
 
 
-def test_one_namespace_per_run():
+@pytest.fixture(autouse=True)
+def small_grid(monkeypatch):
+    monkeypatch.setattr(settings, "LOOKBACK_SWEEP_GRID", GRID)
+
+
+def runs(project) -> pd.DataFrame:
+    return pd.read_csv(latest(project, RUNS))
+
+
+def test_one_namespace_per_grid_cell():
     namespaces = {n.namespace for n in create_pipeline().nodes if n.namespace}
-    assert namespaces == {f"lookback_{lb}_{t}" for t in TARGETS for lb in LOOKBACKS}
+    assert namespaces == {f"lookback_{lb}_{t}_seed_{s}" for t in GRID["targets"] for lb in GRID["lookbacks"] for s in GRID["seeds"]}
 
 
-def test_sequential_and_parallel_sweeps_give_identical_tables(project_copy):
+def test_sequential_parallel_and_dask_sweeps_give_identical_tables(project_copy):
     run_pipeline(project_copy, "btc_lookback")
-    sequential = pd.read_csv(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_lookback_table.csv"))
+    sequential = runs(project_copy)
     run_pipeline(project_copy, "btc_lookback", runner=ParallelRunner(max_workers=2))
-    parallel = pd.read_csv(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_lookback_table.csv"))
-    assert len(sequential) == len(LOOKBACKS) * len(TARGETS)
+    parallel = runs(project_copy)
+    run_pipeline(project_copy, "btc_lookback", runner=DaskRunner(cluster_args={"n_workers": 2}))
+    dask = runs(project_copy)
+    assert len(sequential) == 8 and list(sequential.loc[sequential["target"] == "price", "train_windows"]) == [3456, 3456, 3441, 3441]
     pd.testing.assert_frame_equal(sequential.drop(columns=TIMING), parallel.drop(columns=TIMING))
-    assert list(sequential.loc[sequential["target"] == "price", "train_windows"]) == [
-        3461 - lookback for lookback in LOOKBACKS
-    ]
+    pd.testing.assert_frame_equal(sequential.drop(columns=TIMING), dask.drop(columns=TIMING))
+    table = pd.read_csv(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_lookback_table.csv"))
+    assert len(table) == 4 and (table["seeds"] == 2).all() and (table["relative_mae_std"] > 0).all()
     report = latest(project_copy, f"{TEST_DATA}/08_reporting/btc_lookback_report.md").read_text(encoding="utf-8")
-    assert report.count("| price |") == len(LOOKBACKS) and "Less training data with long windows" in report
+    assert report.count("| price |") == 2 and "Beyond seed noise" in report
+
+
+def test_parallel_workers_get_their_share_of_the_cores(project_copy):
+    """Two workers on two cores: one torch thread each, though the parameters ask for two."""
+    two_threads = {"btc": {"training": {"num_threads": 2}}}
+    run_pipeline(project_copy, "btc_lookback", two_threads)
+    assert set(runs(project_copy)["torch_threads"]) == {2}
+    run_pipeline(project_copy, "btc_lookback", two_threads, runner=ParallelRunner(max_workers=2))
+    assert set(runs(project_copy)["torch_threads"]) == {max(1, (os.cpu_count() or 1) // 2)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_sweep_on_a_separately_started_dask_cluster(project_copy):
+    """`dask scheduler` and `dask worker` as processes on 127.0.0.1; the runner only gets the address."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        run_pipeline(project_copy, "btc_lookback", runner=DaskRunner(client_args={"address": address, "timeout": "60s"}))
+        assert len(runs(project_copy)) == 8
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def test_prediction_lag_of_persistence_is_one_day():
     actual = pd.Series([1.0, 3.0, 2.0, 5.0, 4.0, 4.5, 7.0, 6.0, 8.0, 7.5, 9.0, 12.0, 10.0])
     frame = pd.DataFrame({"actual": actual, "predicted": actual.shift(1).bfill()})
-    assert prediction_lag(frame, max_lag=3) == 1
+    assert nodes.prediction_lag(frame, max_lag=3) == 1
+
+
+def test_seed_noise_decides_what_differs_from_the_best():
+    rows = [
+        {"target": "t", "lookback": lb, "seed": s, "relative_mae": value, "mae": 1.0, "dm_p_value": 0.5,
+         "train_windows": 10, "parameters": 5, "prediction_lag_days": 1, "seconds_per_epoch": 1.0}
+        for lb, values in ((5, (1.00, 1.01, 0.99)), (10, (1.005, 0.995, 1.012)), (20, (1.20, 1.21, 1.19)))
+        for s, value in enumerate(values)
+    ]
+    table = nodes.summarize_across_seeds(pd.DataFrame(rows)).set_index("lookback")
+    assert table.loc[5, "differs_from_best_p"] == 1.0  # the best itself
+    assert table.loc[10, "differs_from_best_p"] > 0.05  # within seed noise
+    assert table.loc[20, "differs_from_best_p"] < 0.001
