@@ -13,6 +13,7 @@ import yaml
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +72,11 @@ def copy_project(target: Path) -> Path:
     shutil.copytree(PROJECT_ROOT / "conf", target / "conf", ignore=shutil.ignore_patterns("local"))
     (target / "conf" / "local").mkdir()
     (target / "src").mkdir()  # the package itself is installed; Kedro only checks the folder
+    for mlflow_yml in (target / "conf").glob("*/mlflow.yml"):
+        # MLflow caches a store per URI, so a relative sqlite path would keep pointing into the
+        # first project of the test session; each copy gets its own absolute one.
+        text = mlflow_yml.read_text(encoding="utf-8")
+        mlflow_yml.write_text(text.replace("sqlite:///", f"sqlite:///{target}/"), encoding="utf-8")
     return target
 
 
@@ -82,13 +88,19 @@ def project_copy(tmp_path: Path) -> Path:
 def run_pipeline(
     project: Path, pipeline: str, params: dict | None = None, env: str = "test", **run_args
 ) -> dict:
-    """Run one pipeline of the project in ``project`` with Kedro's own session machinery."""
+    """Run one pipeline of the project in ``project`` with Kedro's own session machinery,
+    from the project's folder, as ``kedro run`` does (MLflow's store path is relative)."""
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
     bootstrap_project(project)
-    with KedroSession.create(project_path=project, env=env, runtime_params=params or {}) as session:
-        return session.run(pipeline_names=[pipeline], **run_args)
+    previous = Path.cwd()
+    os.chdir(project)
+    try:
+        with KedroSession.create(project_path=project, env=env, runtime_params=params or {}) as session:
+            return session.run(pipeline_names=[pipeline], **run_args)
+    finally:
+        os.chdir(previous)
 
 
 def versions(project: Path, relative: str) -> list[Path]:

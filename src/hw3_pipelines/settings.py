@@ -1,8 +1,12 @@
 """Project settings: Kedro defaults except where noted."""
 
-from hw3_pipelines.hooks import MissingInputHooks, RunManifestHooks
+from hw3_pipelines.hooks import MissingInputHooks
+from hw3_pipelines.tracking import MlflowTracking
 
-HOOKS = (MissingInputHooks(), RunManifestHooks())
+# kedro-mlflow's hook comes in as the project's MlflowTracking (see tracking.py), not as the
+# plugin registers it, so that worker processes of parallel runs never log on their own.
+HOOKS = (MissingInputHooks(), MlflowTracking())
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

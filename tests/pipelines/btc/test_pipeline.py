@@ -73,10 +73,6 @@ def test_real_snapshot_end_to_end(finished_run):
                                     "kupiec_p_95", "christoffersen_p_80", "width_80", "crps_dm_vs_garch_t"}
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
     assert set(backtest["forecaster"]) == {"model", "constant_vol", "ewma", "garch_t"} and backtest["horizon"].max() == 5
-    manifest = json.loads(next((project / TEST_DATA / "09_tracking/run_manifest").glob("*/run_manifest.json")).read_text())
-    assert manifest["status"] == "completed"
-    assert set(manifest["node_seconds"]) >= {"train_btc_model", "evaluate_btc_model"}
-    assert len(manifest["raw_inputs_sha256"]["btc_raw"]) == 64
 
 
 def test_reloaded_model_reproduces_saved_predictions(finished_run):

@@ -40,6 +40,8 @@ class _Baselines:
         self.returns = baselines.log_returns_pct(prices.set_index("Date")["Close"])
         self.fitted = fitted
         self.test_positions = self.returns.index.get_indexer(test_dates)
+        if (self.test_positions < 0).any():
+            raise ValueError("the test days are not all in the price table the baselines filter")
         self.ewma_sigma = baselines.ewma_volatility(
             self.returns.to_numpy(), fitted["ewma_lambda"], fitted["ewma_initial_variance"]
         )

@@ -1,0 +1,159 @@
+"""Experiment tracking in MLflow, through kedro-mlflow: one MLflow run per ``kedro run``.
+
+kedro-mlflow's hook opens and closes the run, reads ``conf/<env>/mlflow.yml`` and tags the
+run with the Kedro command. This subclass changes three things:
+
+- parameters are logged once, at the start, flattened from the validated parameter models
+  (``btc.training.epochs``), where the plugin would log each node's ``params:`` input as
+  one long string;
+- nothing happens at node level: under ParallelRunner and Dask, node hooks run in worker
+  processes, where the plugin's hook has no run and would open stray ones
+  (kedro-mlflow#624, #689). Results are logged from the driver after the run instead,
+  from the files the run saved, so every runner logs the same;
+- the run manifest (sha256 of the raw inputs, package versions, device, seconds per
+  node, git commit) goes into the run as one artifact, ``run_manifest.json``: the project
+  keeps no second bookkeeping beside MLflow.
+
+What is logged from a run's outputs: every number in its JSON reports (``btc_metrics``,
+``btc_distribution_metrics``, ``hafez_metrics``, ...) as metrics named by their path, the
+training histories as per-epoch metric history, figures, models and Markdown reports as
+artifacts, and each run of the lookback sweep as a nested run with its lookback, target
+and seed, so the MLflow UI can chart relative MAE against lookback.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from kedro.framework.hooks import hook_impl
+from kedro_datasets.json import JSONDataset
+from kedro_datasets.matplotlib import MatplotlibDataset
+from kedro_datasets.pandas import CSVDataset
+from kedro_datasets.text import TextDataset
+from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
+from pydantic import BaseModel
+
+from hw3_pipelines.datasets import TorchModelDataset
+from hw3_pipelines.manifest import run_manifest
+
+logger = logging.getLogger(__name__)
+HISTORY_SUFFIX = "_training_history"
+INVALID_NAME_CHARACTERS = re.compile(r"[^/\w.\- :]")
+SWEEP_SUMMARY_SUFFIX = ".summary"
+
+
+class MlflowTracking(MlflowHook):
+    def __init__(self) -> None:
+        super().__init__()
+        self._node_seconds: dict[str, float] = {}
+        self._node_started: dict[str, float] = {}
+        self._started = 0.0
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        super().before_pipeline_run(run_params, pipeline, catalog)
+        self._node_seconds, self._node_started, self._started = {}, {}, time.perf_counter()
+        if self._is_mlflow_enabled:
+            mlflow.log_params(flat_parameters(pipeline, catalog))
+
+    @hook_impl
+    def before_node_run(self, node, catalog, inputs, is_async) -> None:
+        self._node_started[node.name] = time.perf_counter()
+
+    @hook_impl
+    def after_node_run(self, node) -> None:
+        self._node_seconds[node.name] = round(time.perf_counter() - self._node_started.pop(node.name, time.perf_counter()), 3)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        if self._is_mlflow_enabled:
+            log_outputs(pipeline, catalog, self.run_id)
+            self._log_manifest(run_params, pipeline, catalog, "completed")
+        super().after_pipeline_run(run_params, pipeline, catalog)
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
+        if self._is_mlflow_enabled:
+            self._log_manifest(run_params, pipeline, catalog, f"failed: {type(error).__name__}: {error}")
+        super().on_pipeline_error(error, run_params, pipeline, catalog)
+
+    def _log_manifest(self, run_params: dict[str, Any], pipeline, catalog, status: str) -> None:
+        """Never raises: a broken manifest must not hide the error that ended a run."""
+        try:
+            seconds = round(time.perf_counter() - self._started, 3)
+            manifest = run_manifest(run_params, pipeline, catalog, status, seconds, self._node_seconds)
+            mlflow.log_dict(manifest, "run_manifest.json")
+            mlflow.set_tags({"git_commit": manifest["git_commit"] or "", "device": manifest["device"]})
+        except Exception as error:  # noqa: BLE001 - see the docstring
+            logger.warning("The run manifest was not logged: %s: %s", type(error).__name__, error)
+
+
+def flat_parameters(pipeline, catalog) -> dict[str, Any]:
+    """Every parameter the pipeline reads, one MLflow parameter per leaf: ``btc.model.cell``."""
+    names = sorted(name for name in pipeline.inputs() if name.startswith("params:"))
+    values = {name.removeprefix("params:"): catalog.load(name) for name in names}
+    return dict(_leaves({k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in values.items()}))
+
+
+def _leaves(value: Any, prefix: str = ""):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _leaves(child, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix, value
+
+
+def metric_leaves(report: dict, prefix: str) -> dict[str, float]:
+    """The finite numbers of a JSON report, named by their path (booleans are not metrics);
+    characters MLflow refuses in a name, such as GARCH's ``alpha[1]``, become ``_``."""
+    return {
+        INVALID_NAME_CHARACTERS.sub("_", name): float(value)
+        for name, value in _leaves(report, prefix)
+        if isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    }
+
+
+def log_outputs(pipeline, catalog, run_id: str) -> None:
+    """Log what the run saved into run ``run_id``, reading it back from the catalog in this
+    (the driver) process."""
+    summaries = []
+    for name in sorted(pipeline.all_outputs()):
+        dataset = catalog.get(name)
+        if name.endswith(SWEEP_SUMMARY_SUFFIX):
+            summaries.append(catalog.load(name))
+        elif isinstance(dataset, JSONDataset):
+            mlflow.log_metrics(metric_leaves(catalog.load(name), name))
+        elif isinstance(dataset, CSVDataset) and name.endswith(HISTORY_SUFFIX):
+            _log_history(catalog.load(name), name.removesuffix(HISTORY_SUFFIX))
+        elif isinstance(dataset, (MatplotlibDataset, TextDataset, TorchModelDataset)):
+            _log_files(dataset, name)
+    for summary in summaries:
+        _log_sweep_run(summary, run_id)
+
+
+def _log_history(history, prefix: str) -> None:
+    for row in history.itertuples():
+        for column in ("train_loss", "val_loss"):
+            if hasattr(row, column):
+                mlflow.log_metric(f"{prefix}.{column}", float(getattr(row, column)), step=int(row.epoch))
+
+
+def _log_files(dataset, name: str) -> None:
+    path = Path(str(dataset._get_load_path()))
+    for file in sorted(path.parent.glob(path.name + "*")):  # a model's weights and its JSON spec
+        mlflow.log_artifact(str(file), artifact_path=name)
+
+
+def _log_sweep_run(summary: dict, parent_run_id: str) -> None:
+    tags = {key: summary[key] for key in ("target", "lookback", "seed")}
+    name = "lookback_{lookback}_{target}_seed_{seed}".format(**tags)
+    with mlflow.start_run(run_name=name, nested=True, parent_run_id=parent_run_id):
+        mlflow.log_params(tags)
+        mlflow.log_metrics({key: float(value) for key, value in summary.items() if key not in tags and isinstance(value, Real)})

@@ -1,0 +1,65 @@
+"""Every run is one MLflow run in the environment's SQLite store, with the run's numbers."""
+
+import json
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+from hw3_pipelines import settings
+from hw3_pipelines.tracking import metric_leaves
+from tests.conftest import TEST_DATA, latest, run_pipeline
+
+
+def runs_in(store: Path) -> pd.DataFrame:
+    mlflow.set_tracking_uri(f"sqlite:///{store}")
+    return mlflow.search_runs(experiment_names=["hw3_pipelines"])
+
+
+def test_a_btc_run_is_one_mlflow_run_with_its_parameters_and_metrics(project_copy):
+    run_pipeline(project_copy, "btc")
+    runs = runs_in(project_copy / TEST_DATA / "mlflow.db")
+    assert len(runs) == 1
+    row = runs.iloc[0]
+    assert row["status"] == "FINISHED" and row["tags.mlflow.runName"] == "btc"
+    assert row["params.btc.model.cell"] == "lstm" and row["params.btc.training.epochs"] == "2"
+    metrics = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_metrics.json").read_text())
+    assert row["metrics.btc_metrics.relative_mae"] == metrics["relative_mae"]
+    assert row["metrics.btc_metrics.dm_test.p_value"] == metrics["dm_test"]["p_value"]
+    scores = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_distribution_metrics.json").read_text())
+    assert row["metrics.btc_distribution_metrics.garch_t.crps"] == scores["garch_t"]["crps"]
+    client = mlflow.MlflowClient()
+    assert [m.step for m in client.get_metric_history(row["run_id"], "btc.val_loss")] == [1, 2]
+    artifacts = {a.path for a in client.list_artifacts(row["run_id"])}
+    assert {"btc_model", "btc_pit_plot", "btc_forecast_plot", "run_manifest.json"} <= artifacts
+    manifest = client.download_artifacts(row["run_id"], "run_manifest.json", str(project_copy))
+    manifest = json.loads(open(manifest).read())
+    assert manifest["status"] == "completed" and len(manifest["raw_inputs_sha256"]["btc_raw"]) == 64
+    assert {"train_btc_model", "evaluate_btc_model"} <= set(manifest["node_seconds"])
+
+
+def test_the_sweep_logs_one_nested_run_per_namespace(project_copy, monkeypatch):
+    monkeypatch.setattr(settings, "LOOKBACK_SWEEP_GRID", {"targets": ("log_return",), "lookbacks": (5, 10), "seeds": (1,)})
+    run_pipeline(project_copy, "btc_lookback")
+    runs = runs_in(project_copy / TEST_DATA / "mlflow.db")
+    children = runs[runs["tags.mlflow.parentRunId"].notna()]
+    assert sorted(children["params.lookback"]) == ["10", "5"]
+    assert children["metrics.relative_mae"].notna().all()
+
+
+def test_tracking_switched_off_by_environment(project_copy):
+    run_pipeline(project_copy, "rnn_theory", env="no_tracking")
+    assert latest(project_copy, "data/08_reporting/rnn_theory_report.md").is_file()
+    assert runs_in(project_copy / "mlflow.db").empty
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        ({"a": 1, "b": {"c": 2.5, "d": True, "e": "x", "f": None}}, {"r.a": 1.0, "r.b.c": 2.5}),
+        ({"garch": {"alpha[1]": 0.1, "nan": float("nan")}}, {"r.garch.alpha_1_": 0.1}),
+    ],
+)
+def test_metric_leaves_are_the_finite_numbers(report, expected):
+    assert metric_leaves(report, "r") == expected
