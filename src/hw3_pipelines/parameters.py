@@ -147,6 +147,7 @@ class HafezEvaluation(Strict):
 class HafezSample(Strict):
     seed_text: Annotated[str, Field(min_length=1)]
     ghazals: PositiveInt
+    min_couplets: NonNegativeInt  # a ghazal may not end sooner
     max_chars: PositiveInt
     temperature: PositiveFloat
     top_k: PositiveInt | None = None

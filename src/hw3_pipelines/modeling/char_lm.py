@@ -72,26 +72,33 @@ def stream_nats(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
 
 @torch.no_grad()
 def generate(
-    model: CharLM, prompt: list[int], stop_id: int, stops: int, max_chars: int, temperature: float, top_k: int | None
+    model: CharLM, prompt: list[int], newline: int, poems: int, max_chars: int, temperature: float,
+    top_k: int | None, min_lines: int = 0,
 ) -> list[int]:
-    """Sample characters after ``prompt`` until ``stops`` doubled ``stop_id`` (a blank line,
-    the end of a poem) or ``max_chars`` characters; temperature and top-k shape each draw."""
+    """Sample characters after ``prompt`` until ``poems`` poems have ended (a blank line) or
+    ``max_chars`` characters; temperature and top-k shape each draw. A poem may not end
+    before ``min_lines`` lines: the blank line is then not drawn, and a line starts instead."""
     model = model.eval()
     out: list[int] = []
     logits, state = model(torch.as_tensor(prompt)[None])
     logits = logits[0, -1]
-    breaks, previous = 0, int(prompt[-1])
+    ended, previous, lines = 0, int(prompt[-1]), sum(1 for token in prompt if token == newline)
     while len(out) < max_chars:
         logits = logits / temperature
+        if previous == newline and lines < min_lines:
+            logits[newline] = float("-inf")
         if top_k:
             kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
             logits = logits.masked_fill(logits < kth, float("-inf"))
         token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
         out.append(token)
-        if token == stop_id and previous == stop_id:
-            breaks += 1
-            if breaks == stops:
-                break
+        if token == newline:
+            if previous == newline:
+                ended, lines = ended + 1, 0
+                if ended == poems:
+                    break
+            else:
+                lines += 1
         previous = token
         logits, state = model(torch.tensor([[token]]), state)
         logits = logits[0, -1]

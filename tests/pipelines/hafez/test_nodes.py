@@ -15,7 +15,7 @@ from hw3_pipelines.text.verse_metrics import verse_report
 from tests.conftest import conf_parameters, deep_merge
 
 POEMS = [[f"مصرع {i} از غزل {g}" for i in range(4)] for g in range(20)]
-SAMPLE = {"seed_text": "مصرع", "ghazals": 2, "max_chars": 200, "temperature": 1.0, "top_k": 5, "seed": 3}
+SAMPLE = {"seed_text": "مصرع", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 1.0, "top_k": 5, "seed": 3}
 
 
 def params(**overrides) -> HafezParams:
@@ -112,3 +112,16 @@ def test_report_counts_known_words_and_copies():
     assert report["known_word_share"] == pytest.approx(3 / 4)
     assert report["copied_hemistich_share"] == pytest.approx(1 / 2)
     assert report["mean_hemistich_chars"] == pytest.approx(4.0)
+
+
+def test_a_ghazal_cannot_end_before_its_minimum_couplets():
+    text = poems_to_text(POEMS)
+    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
+    model = _tiny_model(vocab)
+    with torch.no_grad():  # a model that always wants to end the line and the poem
+        model.head.bias.fill_(-10.0)
+        model.head.bias[vocab["\n"]] = 10.0
+    free, _ = nodes.sample_verse(model, vocab, text, sample_params(ghazals=1, min_couplets=0, max_chars=50))
+    held, report = nodes.sample_verse(model, vocab, text, sample_params(ghazals=1, min_couplets=3, max_chars=50))
+    assert free.count("\n") < held.count("\n")
+    assert set(report["form"]) >= {"ghazals", "share_with_radif", "radif_kept_share", "qafiya_kept_share"}

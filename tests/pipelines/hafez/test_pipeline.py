@@ -15,6 +15,8 @@ def test_train_then_sample_again_without_retraining(project_copy):
     assert clean["poems"] == 495 and clean["char_inventory"]["ا"] == 24563
     vocab_text = latest(project_copy, f"{TEST_DATA}/04_feature/hafez_vocab.json").read_text(encoding="utf-8")
     assert '"ا"' in vocab_text  # readable Persian, not \u escapes
+    form = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_form_report.json").read_text(encoding="utf-8"))
+    assert form["ghazals"] == 495 and form["radif_kept_share"] > 0.98
     split = json.loads(latest(project_copy, f"{TEST_DATA}/04_feature/hafez_split.json").read_text())
     assert len(split["val_poems"]) == 50 and not set(split["val_poems"]) & set(split["train_poems"])
 
@@ -29,3 +31,4 @@ def test_train_then_sample_again_without_retraining(project_copy):
     report = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_sample_report.json").read_text(encoding="utf-8"))
     assert report["settings"]["seed"] == 99 and report["settings"]["temperature"] == 0.5
     assert report["corpus_mean_hemistich_chars"] > 25
+    assert report["settings"]["min_couplets"] == 2 and "radif_kept_share" in report["form"]

@@ -26,6 +26,7 @@ from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
 from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.progress import track
+from hw3_pipelines.text.ghazal import form_report
 from hw3_pipelines.text.ngram import KneserNey
 from hw3_pipelines.text.normalize import normalize_line, normalize_poems
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
@@ -164,17 +165,26 @@ def sample_verse(model: CharLM, vocab: dict, clean_text: str, hafez: HafezParams
         raise InputDataError("hafez.sample.seed_text is empty after normalisation")
     torch.manual_seed(sample.seed)
     prompt = encode(seed_text + "\n", vocab).tolist()
-    ids = generate(model, prompt, vocab["\n"], sample.ghazals, sample.max_chars, sample.temperature, sample.top_k)
+    ids = generate(
+        model, prompt, vocab["\n"], sample.ghazals, sample.max_chars, sample.temperature, sample.top_k,
+        min_lines=2 * sample.min_couplets,
+    )
     poems = text_to_poems(seed_text + "\n" + decode(ids, vocab))
     corpus_lines = [line for poem in text_to_poems(clean_text) for line in poem]
     generated_lines = [line for poem in poems for line in poem][1:]  # the seed is not the model's work
     report = {
-        "settings": {key: getattr(sample, key) for key in ("temperature", "top_k", "seed", "ghazals")},
+        "settings": {key: getattr(sample, key) for key in ("temperature", "top_k", "seed", "ghazals", "min_couplets")},
         "seed_text": seed_text,
         "ghazals": len(poems),
         **verse_report(generated_lines, corpus_lines),
+        "form": form_report(poems),
     }
     return poems_to_text(poems), report
+
+
+def measure_corpus_form(clean_text: str) -> dict:
+    """Radif and qafiya across the corpus (``text.ghazal``): what generated verse is held to."""
+    return form_report(text_to_poems(clean_text))
 
 
 def plot_loss(history: pd.DataFrame, hafez: HafezParams) -> Figure:

@@ -20,6 +20,7 @@ def training_pipeline() -> Pipeline:
                 name="clean_hafez_corpus",
                 tags="ingest",
             ),
+            node(nodes.measure_corpus_form, "hafez_clean_corpus", "hafez_form_report", name="measure_hafez_corpus_form", tags="reporting"),
             node(
                 nodes.split_and_encode,
                 ["hafez_clean_corpus", "params:hafez"],

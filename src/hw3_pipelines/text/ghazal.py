@@ -1,0 +1,85 @@
+"""The form of a ghazal: its radif (refrain) and qafiya (rhyme), found and checked.
+
+A ghazal is a run of couplets (two hemistichs each). Its first couplet, the matla, sets the
+form: both of its hemistichs end in the same words, the radif (possibly none), and just
+before them in the same letters, the qafiya. Every later couplet repeats both at the end
+of its second hemistich. Here:
+
+- the radif is the longest run of whole words that ends both hemistichs of the matla;
+- the qafiya is the longest run of letters that ends both matla hemistichs once the radif
+  is taken off, spaces ignored (the text writes the plural "ها" as a separate word, so
+  "مشکل ها" rhymes with "ناولها" on "لها");
+- a couplet keeps the radif if its second hemistich ends in those words, and the qafiya if,
+  with the radif taken off, it ends in those letters.
+Letters are compared after folding the variants Ganjoor's rhyme finder treats as one
+(Arabic and Persian yeh and kaf, alef with madda or hamza, teh marbuta).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+LETTER_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "آ": "ا", "أ": "ا", "إ": "ا", "ؤ": "و", "ة": "ه"})
+
+
+def fold(text: str) -> str:
+    return text.translate(LETTER_VARIANTS)
+
+
+def radif(first: str, second: str) -> tuple[str, ...]:
+    """The longest run of whole words ending both hemistichs (empty when they share none)."""
+    a, b = fold(first).split(), fold(second).split()
+    k = 0
+    while k < min(len(a), len(b)) - 1 and a[-1 - k] == b[-1 - k]:
+        k += 1
+    return tuple(a[len(a) - k :]) if k else ()
+
+
+def _rhyme_part(hemistich: str, refrain: tuple[str, ...]) -> str:
+    words = fold(hemistich).split()
+    return "".join(words[: len(words) - len(refrain)])
+
+
+def qafiya(first: str, second: str, refrain: tuple[str, ...]) -> str:
+    """The longest run of letters ending both hemistichs before the radif."""
+    a, b = _rhyme_part(first, refrain), _rhyme_part(second, refrain)
+    k = 0
+    while k < min(len(a), len(b)) - 1 and a[-1 - k] == b[-1 - k]:
+        k += 1
+    return a[len(a) - k :]
+
+
+def ghazal_form(hemistichs: list[str]) -> dict | None:
+    """The matla's radif and qafiya and, for each later couplet, whether it keeps them.
+    ``None`` for a poem of fewer than two couplets."""
+    couplets = [hemistichs[i : i + 2] for i in range(0, len(hemistichs) - 1, 2)]
+    if len(couplets) < 2:
+        return None
+    refrain = radif(*couplets[0])
+    rhyme = qafiya(*couplets[0], refrain)
+    later = [second for _, second in couplets[1:]]
+    return {
+        "couplets": len(couplets),
+        "radif": " ".join(refrain),
+        "qafiya": rhyme,
+        "keeps_radif": [bool(refrain) and tuple(fold(line).split()[-len(refrain):]) == refrain for line in later],
+        "keeps_qafiya": [bool(rhyme) and _rhyme_part(line, refrain).endswith(rhyme) for line in later],
+    }
+
+
+def form_report(poems: list[list[str]]) -> dict:
+    """Shares over a set of poems: ghazals with a radif, later couplets that keep their
+    ghazal's radif (among ghazals with one) and qafiya, couplets per ghazal."""
+    forms = [form for form in map(ghazal_form, poems) if form is not None]
+    with_radif = [form for form in forms if form["radif"]]
+    radif_kept = [kept for form in with_radif for kept in form["keeps_radif"]]
+    qafiya_kept = [kept for form in forms if form["qafiya"] for kept in form["keeps_qafiya"]]
+    couplets = [form["couplets"] for form in forms]
+    return {
+        "ghazals": len(forms),
+        "share_with_radif": len(with_radif) / len(forms) if forms else 0.0,
+        "radif_kept_share": sum(radif_kept) / len(radif_kept) if radif_kept else 0.0,
+        "qafiya_kept_share": sum(qafiya_kept) / len(qafiya_kept) if qafiya_kept else 0.0,
+        "couplets_per_ghazal_mean": statistics.fmean(couplets) if couplets else 0.0,
+        "couplets_per_ghazal_median": statistics.median(couplets) if couplets else 0.0,
+    }
