@@ -7,6 +7,9 @@ history from 2014-09-17 to 2026-07-22 (the README gives its provenance and sha25
 from __future__ import annotations
 
 import importlib.resources
+import logging
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -45,16 +48,17 @@ def download_yahoo(ticker: str, start: str, end: str | None) -> pd.DataFrame:
 
     end_exclusive = (pd.Timestamp(end) + pd.Timedelta(days=1)).date().isoformat() if end else None
     try:
-        frame = yf.download(
-            ticker,
-            start=start,
-            end=end_exclusive,
-            interval="1d",
-            auto_adjust=False,
-            actions=False,
-            progress=False,
-            multi_level_index=False,
-        )
+        with _quiet_yfinance():
+            frame = yf.download(
+                ticker,
+                start=start,
+                end=end_exclusive,
+                interval="1d",
+                auto_adjust=False,
+                actions=False,
+                progress=False,
+                multi_level_index=False,
+            )
     except Exception as error:  # yfinance raises whatever its HTTP stack raises
         raise InputDataError(f"downloading {ticker} from Yahoo failed: {type(error).__name__}: {error}") from None
     if frame is None or frame.empty:
@@ -63,6 +67,21 @@ def download_yahoo(ticker: str, start: str, end: str | None) -> pd.DataFrame:
             "(no network, Yahoo unavailable, or an unknown ticker)"
         )
     return to_yahoo_layout(frame)
+
+
+@contextmanager
+def _quiet_yfinance():
+    """yfinance logs each failed request as errors and warnings of its own; the caller
+    reports a failed download once, in its own words, so those are held back."""
+    yf_logger = logging.getLogger("yfinance")
+    level = yf_logger.level
+    yf_logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        yf_logger.setLevel(level)
 
 
 def to_yahoo_layout(frame: pd.DataFrame) -> pd.DataFrame:
