@@ -3,7 +3,8 @@
     python docs/mlflow_screenshot.py sqlite:///mlflow.db docs/mlflow_btc_compare.png
 
 Starts ``mlflow ui`` on 127.0.0.1 for the given store, opens the comparison of the two
-newest finished ``btc`` runs in headless Chromium and saves a screenshot. Needs Debian's
+newest finished ``btc`` runs in headless Chromium, shows only the parameters and metrics
+that differ, and saves a screenshot. Needs Debian's
 chromium and the test extra (playwright).
 """
 
@@ -57,15 +58,28 @@ def main(store: str, out: str) -> None:
                 time.sleep(0.5)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1300})
+            page = browser.new_page(viewport={"width": 1300, "height": 1250})
             runs_param = "[" + ",".join(f'"{run}"' for run in runs) + "]"
-            page.goto(f"{base}/#/compare-runs?runs={runs_param}&experiments=[\"{experiment}\"]", wait_until="networkidle")
-            page.wait_for_timeout(4000)
+            # the UI keeps polling, so the network never idles: wait for the page to settle
+            page.goto(f"{base}/#/compare-runs?runs={runs_param}&experiments=[\"{experiment}\"]", wait_until="load")
+            page.wait_for_timeout(10_000)
+            _tidy(page)
             page.screenshot(path=out)
             browser.close()
     finally:
         ui.terminate()
         ui.wait(timeout=30)
+
+
+def _tidy(page) -> None:
+    """Close the assistant panel, fold the plots away, and list only the parameters that differ."""
+    close = page.get_by_role("button", name="Close", exact=True)
+    if close.count():
+        close.click()
+    page.get_by_text("Visualizations", exact=True).click()
+    page.locator('button[aria-label="Parameters - Show diff only"]').click()
+    page.wait_for_timeout(1500)
+    page.evaluate("document.querySelectorAll('*').forEach(element => { element.scrollTop = 0; })")
 
 
 if __name__ == "__main__":
