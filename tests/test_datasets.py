@@ -11,7 +11,12 @@ import yaml
 from kedro.io import AbstractDataset, DatasetError, Version
 from sklearn.preprocessing import MinMaxScaler
 
-from hw3_pipelines.datasets import LastSavedDataset, MinMaxScalerDataset, NpzDataset, TorchModelDataset
+from hw3_pipelines.datasets import (
+    LastSavedDataset,
+    MinMaxScalerDataset,
+    NpzDataset,
+    TorchModelDataset,
+)
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
 from tests.conftest import PROJECT_ROOT, versions

@@ -7,7 +7,12 @@ from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 from torch.distributions import Normal
 
-from hw3_pipelines.forecasting.recursive import band_quantiles, held_features, sample_paths, to_close_paths
+from hw3_pipelines.forecasting.recursive import (
+    band_quantiles,
+    held_features,
+    sample_paths,
+    to_close_paths,
+)
 
 SURE = 1e-12  # a spread so small that every draw is the point
 

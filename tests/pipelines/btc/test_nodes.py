@@ -15,7 +15,6 @@ from hw3_pipelines.sources import prices as sources
 from tests.conftest import synthetic_prices
 from tests.pipelines.btc.helpers import params, prepared, trained
 
-
 # ingest -------------------------------------------------------------------------------
 
 def test_csv_source_reads_the_file(tmp_path):

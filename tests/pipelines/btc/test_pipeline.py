@@ -13,7 +13,14 @@ from hw3_pipelines.datasets import MinMaxScalerDataset, NpzDataset, TorchModelDa
 from hw3_pipelines.forecasting.recursive import predict
 from hw3_pipelines.forecasting.windows import ModelInput, inverse_column, to_price
 from hw3_pipelines.pipelines.btc.pipeline import create_pipeline
-from tests.conftest import TEST_DATA, copy_project, latest, run_pipeline, synthetic_prices, versions
+from tests.conftest import (
+    TEST_DATA,
+    copy_project,
+    latest,
+    run_pipeline,
+    synthetic_prices,
+    versions,
+)
 from tests.pipelines.btc.helpers import params
 
 

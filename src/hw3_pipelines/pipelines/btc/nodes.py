@@ -15,7 +15,8 @@ import torch
 from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.forecasting import distributions, metrics, prices as price_table, recursive
+from hw3_pipelines.forecasting import distributions, metrics, recursive
+from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
     ModelInput,

@@ -14,7 +14,11 @@ from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.errors import ParameterError
 from hw3_pipelines.forecasting import baselines, metrics, recursive, scores
-from hw3_pipelines.forecasting.distributions import Predictive, from_model_step, returns_to_prices
+from hw3_pipelines.forecasting.distributions import (
+    Predictive,
+    from_model_step,
+    returns_to_prices,
+)
 from hw3_pipelines.forecasting.windows import ModelInput
 from hw3_pipelines.modeling.regressor import RecurrentRegressor
 from hw3_pipelines.parameters import BtcParams

@@ -20,7 +20,13 @@ from matplotlib.figure import Figure
 from torch.nn import functional as F
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig, detach_state, generate, stream_nats
+from hw3_pipelines.modeling.char_lm import (
+    CharLM,
+    CharLMConfig,
+    detach_state,
+    generate,
+    stream_nats,
+)
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train

@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from hw3_pipelines.parameters import RnnTheoryParams
 from hw3_pipelines.plotting import new_figure
-from hw3_pipelines.theory import gradients, parameter_counts as pc
+from hw3_pipelines.theory import gradients
+from hw3_pipelines.theory import parameter_counts as pc
 
 LAYERS = ("rnn", "gru", "lstm", "bilstm")
 
