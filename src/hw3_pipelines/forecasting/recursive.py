@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from sklearn.preprocessing import MinMaxScaler
 
+from hw3_pipelines.forecasting.scores import BANDS
+from hw3_pipelines.forecasting.windows import inverse_column
 from hw3_pipelines.modeling.regressor import RecurrentRegressor
 from hw3_pipelines.progress import Progress
-
-BANDS = {"80": (10, 90), "95": (2.5, 97.5)}
 
 
 def predict(model: RecurrentRegressor, windows: np.ndarray) -> np.ndarray:
@@ -99,10 +99,25 @@ def to_close_paths(outputs: np.ndarray, last_close: np.ndarray, target: str) -> 
 def band_quantiles(closes: np.ndarray) -> dict[str, np.ndarray]:
     """Median and the 80% and 95% bands over the samples axis (axis 1)."""
     result = {"median": np.median(closes, axis=1)}
-    for name, (low, high) in BANDS.items():
-        result[f"lower_{name}"] = np.percentile(closes, low, axis=1)
-        result[f"upper_{name}"] = np.percentile(closes, high, axis=1)
+    for level in BANDS:
+        tail = (100 - level) / 2
+        result[f"lower_{level}"] = np.percentile(closes, tail, axis=1)
+        result[f"upper_{level}"] = np.percentile(closes, 100 - tail, axis=1)
     return result
+
+
+def close_paths(
+    model: RecurrentRegressor, windows: np.ndarray, last_close: np.ndarray, scaler: MinMaxScaler, close_index: int,
+    target: str, differenced: list[bool], steps: int, n_paths: int, point_scale: float, spread: float, seed: int,
+) -> np.ndarray:
+    """Closes along ``n_paths`` sampled recursive paths from each window, ``(origins, n_paths,
+    steps)``; ``differenced`` says which features the model sees as daily log changes."""
+    held = held_features(scaler, windows, differenced)
+    scaled = sample_paths(
+        model, windows, steps, close_index, held, n_paths, point_scale, spread, seed,
+        desc=f"{n_paths} paths x {len(windows)} origins",
+    )
+    return to_close_paths(inverse_column(scaler, scaled, close_index), last_close, target)
 
 
 def walk_forward_origins(n_days: int, horizon: int, stride: int) -> np.ndarray:

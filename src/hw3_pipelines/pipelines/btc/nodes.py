@@ -15,7 +15,7 @@ import torch
 from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.forecasting import distributions, metrics, recursive
+from hw3_pipelines.forecasting import distributions, metrics, recursive, scores
 from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
@@ -168,7 +168,7 @@ def calibrate_model(model: RecurrentRegressor, model_input: ModelInput, btc: Btc
     spread = distributions.crps_optimal_spread(raw, actual) if btc.calibration.recalibrate else 1.0
     report = {"validation_windows": n_val, "point_scale": point_scale, "spread_factor": spread}
     for name, predictive in (("before", raw), ("after", raw.widened(spread))):
-        lower, upper = predictive.ppf(0.1), predictive.ppf(0.9)
+        lower, upper = scores.central_band(predictive, 80)
         report[f"validation_{name}"] = {
             "crps_scaled": float(np.mean(predictive.crps(actual))),
             "coverage_80": float(np.mean((actual >= lower) & (actual <= upper))),
@@ -225,20 +225,18 @@ def forecast_prices(
     frame = feature_frame(prices, btc.features, btc.target)
     window = scaler.transform(frame.to_numpy()[-btc.lookback :]).astype("float32")[None]
     last_close = np.array([float(prices["Close"].iloc[-1])])
-    closes = model_close_paths(model, window, last_close, scaler, model_input.close_index, calibration, btc, btc.forecast.horizon, btc.forecast.paths, btc.forecast.seed)
+    closes = model_close_paths(model, window, last_close, scaler, model_input.close_index, calibration, btc, btc.forecast)
     bands = recursive.band_quantiles(closes)
     dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=btc.forecast.horizon)
     return pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), **{name: values[0] for name, values in bands.items()}})
 
 
-def model_close_paths(
-    model, windows, last_close, scaler, close_index, calibration: dict, btc: BtcParams, steps: int, n_paths: int, seed: int
-) -> np.ndarray:
-    """Closes along sampled recursive paths from each window, ``(origins, n_paths, steps)``."""
+def model_close_paths(model, windows, last_close, scaler, close_index: int, calibration: dict, btc: BtcParams, paths) -> np.ndarray:
+    """The model's closes along sampled recursive paths from each window, ``(origins, paths,
+    horizon)``, with the spread ``calibration`` set and ``paths`` (a forecast or backtest
+    parameter group) giving horizon, number of paths and seed."""
     differenced = [is_differenced(feature, btc.target) for feature in btc.features]
-    held = recursive.held_features(scaler, windows, differenced)
-    scaled = recursive.sample_paths(
-        model, windows, steps, close_index, held, n_paths, calibration["point_scale"], calibration["spread_factor"], seed,
-        desc=f"{n_paths} paths x {len(windows)} origins",
+    return recursive.close_paths(
+        model, windows, last_close, scaler, close_index, btc.target, differenced, paths.horizon, paths.paths,
+        calibration["point_scale"], calibration["spread_factor"], btc.forecast.seed,
     )
-    return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)

@@ -111,10 +111,8 @@ def backtest_forecasters(
         raise ParameterError(f"btc.backtest.horizon={horizon} is longer than the {len(model_input.X_test)}-day test period")
     last_close = model_input.test_previous_close[origins]
     actual_close = np.stack([model_input.test_close[o : o + horizon] for o in origins])
-    model_returns = 100 * np.log(
-        model_close_paths(model, model_input.X_test[origins], last_close, scaler, model_input.close_index,
-                          calibration, btc, horizon, n_paths, btc.forecast.seed) / last_close[:, None, None]
-    )
+    closes = model_close_paths(model, model_input.X_test[origins], last_close, scaler, model_input.close_index, calibration, btc, btc.backtest)
+    model_returns = 100 * np.log(closes / last_close[:, None, None])
     reference = _Baselines(prices, fitted, model_input.test_dates)
     positions = reference.test_positions[origins]
     garch_returns = np.cumsum(
