@@ -20,10 +20,7 @@ from pathlib import Path
 import mlflow
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from hw3_pipelines.viz_build import CHROMIUM_ARGS
 
 
 def two_newest_btc_runs(store: str) -> tuple[str, list[str]]:

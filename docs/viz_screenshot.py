@@ -10,47 +10,33 @@ and crops the empty margins. Needs Debian's chromium and the test extra (playwri
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sys
-import threading
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from hw3_pipelines.viz_build import CHROMIUM_ARGS, serve_locally
+
 TAGS = ("Ingest", "Features", "Training", "Inference")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 def main(build: str, out: str) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=build))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1500})
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/?pid=btc", wait_until="networkidle")
-            page.locator(".pipeline-node").first.wait_for(timeout=30_000)
-            page.locator(".feature-hints__close").click()
-            page.add_style_tag(content=".feature-hints, .feature-hints__highlightDot {display: none !important}")
-            for tag in TAGS:
-                page.locator(f"input[name={tag}]").check(force=True)
-            for button in ("Change to light theme", "Turn minimap off", "Hide menu", "Reset zoom"):
-                page.get_by_role("button", name=button).first.click()
-                page.wait_for_timeout(400)
-            page.mouse.move(1390, 10)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=out, clip={"x": 420, "y": 40, "width": 860, "height": 1440})
-            browser.close()
-    finally:
-        server.shutdown()
+    with serve_locally(Path(build)) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        page.goto(f"{base}/?pid=btc", wait_until="networkidle")
+        page.locator(".pipeline-node").first.wait_for(timeout=30_000)
+        page.locator(".feature-hints__close").click()
+        page.add_style_tag(content=".feature-hints, .feature-hints__highlightDot {display: none !important}")
+        for tag in TAGS:
+            page.locator(f"input[name={tag}]").check(force=True)
+        for button in ("Change to light theme", "Turn minimap off", "Hide menu", "Reset zoom"):
+            page.get_by_role("button", name=button).first.click()
+            page.wait_for_timeout(400)
+        page.mouse.move(1390, 10)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=out, clip={"x": 420, "y": 40, "width": 860, "height": 1440})
+        browser.close()
 
 
 if __name__ == "__main__":

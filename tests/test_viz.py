@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
+from hw3_pipelines.viz_build import CHROMIUM_ARGS, serve_locally
 from tests.conftest import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -68,28 +62,17 @@ def test_pipeline_renders_in_chromium_without_outside_requests(viz_build, pipeli
     from playwright.sync_api import sync_playwright
 
     project, _ = viz_build
-    handler = functools.partial(_QuietHandler, directory=str(project / "build"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     requests: list[str] = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/?pid={pipeline}", wait_until="networkidle")
-            page.locator(".pipeline-node").first.wait_for(timeout=30_000)
-            graph_text = " ".join(page.locator(".pipeline-node").all_text_contents())
-            page.screenshot(path=str(tmp_path / f"{pipeline}.png"))
-            browser.close()
-    finally:
-        server.shutdown()
+    with serve_locally(project / "build") as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(f"{base}/?pid={pipeline}", wait_until="networkidle")
+        page.locator(".pipeline-node").first.wait_for(timeout=30_000)
+        graph_text = " ".join(page.locator(".pipeline-node").all_text_contents())
+        page.screenshot(path=str(tmp_path / f"{pipeline}.png"))
+        browser.close()
     for node in nodes:
         assert node in graph_text
     outside = [url for url in requests if not url.startswith(("http://127.0.0.1:", "data:", "blob:"))]
     assert outside == []
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass

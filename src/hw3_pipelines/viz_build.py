@@ -8,11 +8,22 @@ is opened is not what an offline, reproducible project should ship. This runs
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+# Headless Chromium that starts no background traffic of its own (the browser test and
+# the README's screenshots drive it against pages served on 127.0.0.1).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 EXTERNAL_FONT_LINK = re.compile(r"\s*<link[^>]*?fonts\.(?:googleapis|gstatic)\.com[^>]*>")
 
 
@@ -32,3 +43,20 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "kedro", "viz", "build", *sys.argv[1:]], check=True)
     removed = strip_external_links(Path("build"))
     print(f"Removed {removed} external font links from build/*.html")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def serve_locally(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` (a build) on 127.0.0.1 for the block; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
