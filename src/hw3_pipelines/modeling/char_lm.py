@@ -1,11 +1,18 @@
-"""The hafez model: a character language model, how to score a text with it, how to sample."""
+"""The hafez model: a character language model, how to score a text with it, how to sample.
+
+The regularisers are those of AWD-LSTM (Merity et al. 2018), each a setting that is off
+by default so a plain model stays plain: locked dropout, embedding dropout, weight drop
+on the hidden-to-hidden matrices and tied input and output embeddings.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.func import functional_call
 from torch.nn import functional as F
 
 CHAR_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -19,6 +26,10 @@ class CharLMConfig:
     num_layers: int = 2
     dropout: float = 0.3
     cell: str = "lstm"
+    locked_dropout: bool = False
+    embedding_dropout: float = 0.0
+    weight_drop: float = 0.0
+    tie_weights: bool = False
 
     def __post_init__(self):
         if self.cell not in CHAR_CELLS:
@@ -26,36 +37,87 @@ class CharLMConfig:
 
 
 class CharLM(nn.Module):
-    """Character language model: embedding, stacked LSTM or GRU, linear head.
+    """Character language model: embedding, one LSTM or GRU per layer, linear head.
 
-    One fused ``nn.LSTM``/``nn.GRU`` runs the whole chunk: on CPU only these modules use
-    PyTorch's oneDNN kernels, a Python loop over cells would be several times slower.
+    Each layer is its own fused ``nn.LSTM``/``nn.GRU``, which keeps PyTorch's oneDNN and
+    cuDNN kernels (a Python loop over cells would be several times slower) and still
+    lets dropout and weight drop act between and inside the layers.
+
+    - ``dropout`` acts on the embeddings, between layers and before the head; with
+      ``locked_dropout`` one mask per sequence is shared by all its time steps.
+    - ``embedding_dropout`` drops whole characters: every occurrence of a dropped
+      character in the batch gets a zero embedding.
+    - ``weight_drop`` (DropConnect) drops entries of each hidden-to-hidden matrix, one
+      mask per forward pass; the dropped matrix is passed with ``functional_call`` so
+      gradients reach the raw weight and the fused kernel runs.
+    - ``tie_weights`` makes the head reuse the embedding matrix, after a linear
+      projection when the hidden and embedding sizes differ.
     """
 
     def __init__(self, config: CharLMConfig):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim)
-        self.rnn = CHAR_CELLS[config.cell](
-            config.embedding_dim,
-            config.hidden_size,
-            num_layers=config.num_layers,
-            dropout=config.dropout if config.num_layers > 1 else 0.0,
-            batch_first=True,
-        )
-        self.dropout = nn.Dropout(config.dropout)
-        self.head = nn.Linear(config.hidden_size, config.vocab_size)
+        sizes = [config.embedding_dim] + [config.hidden_size] * config.num_layers
+        cell = CHAR_CELLS[config.cell]
+        self.layers = nn.ModuleList(cell(n_in, n_out, batch_first=True) for n_in, n_out in zip(sizes, sizes[1:]))
+        if config.tie_weights:
+            self.projection = (
+                nn.Linear(config.hidden_size, config.embedding_dim, bias=False)
+                if config.hidden_size != config.embedding_dim
+                else nn.Identity()
+            )
+            self.head_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        else:
+            self.head = nn.Linear(config.hidden_size, config.vocab_size)
+        self._register_load_state_dict_pre_hook(_split_stacked_rnn)
 
-    def forward(self, ids: torch.Tensor, state=None):
-        """Return next-character logits ``(batch, time, vocab)`` and the final RNN state."""
-        x = self.dropout(self.embedding(ids))
-        x, state = self.rnn(x, state)
-        return self.head(self.dropout(x)), state
+    def forward(self, ids: torch.Tensor, state: list | None = None):
+        """Return next-character logits ``(batch, time, vocab)`` and the per-layer states."""
+        x = self._dropout(self._embed(ids))
+        states = []
+        for k, layer in enumerate(self.layers):
+            x, layer_state = self._run_layer(layer, x, None if state is None else state[k])
+            states.append(layer_state)
+            x = self._dropout(x)
+        if self.config.tie_weights:
+            return F.linear(self.projection(x), self.embedding.weight, self.head_bias), states
+        return self.head(x), states
+
+    def _embed(self, ids: torch.Tensor) -> torch.Tensor:
+        p = self.config.embedding_dropout
+        if not (self.training and p):
+            return self.embedding(ids)
+        keep = self.embedding.weight.new_empty(self.config.vocab_size, 1).bernoulli_(1 - p) / (1 - p)
+        return F.embedding(ids, self.embedding.weight * keep)
+
+    def _dropout(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.config.dropout
+        if not (self.training and p and self.config.locked_dropout):
+            return F.dropout(x, p, self.training)
+        mask = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - p) / (1 - p)
+        return x * mask
+
+    def _run_layer(self, layer: nn.RNNBase, x: torch.Tensor, state):
+        p = self.config.weight_drop
+        if not (self.training and p):
+            return layer(x, state)
+        dropped = {"weight_hh_l0": F.dropout(layer.weight_hh_l0, p, training=True)}
+        return functional_call(layer, dropped, (x, state))
+
+
+def _split_stacked_rnn(state_dict, prefix, *args):
+    """Load a model saved when all layers were one stacked module (``rnn.weight_hh_l1``)."""
+    for key in [k for k in state_dict if k.startswith(prefix + "rnn.")]:
+        name, layer = key[len(prefix + "rnn.") :].rsplit("_l", 1)
+        state_dict[f"{prefix}layers.{layer}.{name}_l0"] = state_dict.pop(key)
 
 
 def detach_state(state):
     """The recurrent state without its graph, for truncated backpropagation through time."""
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+    if isinstance(state, (list, tuple)):
+        return type(state)(detach_state(s) for s in state)
+    return state.detach()
 
 
 def stream_nats(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
@@ -73,13 +135,19 @@ def stream_nats(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
 @torch.no_grad()
 def generate(
     model: CharLM, prompt: list[int], newline: int, poems: int, max_chars: int, temperature: float,
-    top_k: int | None, min_lines: int = 0,
+    top_k: int | None, min_lines: int = 0, before_line_end: Callable[[list[int]], list[int]] | None = None,
 ) -> list[int]:
     """Sample characters after ``prompt`` until ``poems`` poems have ended (a blank line) or
     ``max_chars`` characters; temperature and top-k shape each draw. A poem may not end
-    before ``min_lines`` lines: the blank line is then not drawn, and a line starts instead."""
+    before ``min_lines`` lines: the blank line is then not drawn, and a line starts instead.
+
+    ``before_line_end(poem)``, when given, is called with the ids of the poem so far each
+    time a line is about to end; the ids it returns are written (and read by the model)
+    before the line break, which is how constrained sampling forces a line's ending.
+    """
     model = model.eval()
     out: list[int] = []
+    poem = list(prompt)
     logits, state = model(torch.as_tensor(prompt)[None])
     logits = logits[0, -1]
     ended, previous, lines = 0, int(prompt[-1]), sum(1 for token in prompt if token == newline)
@@ -91,15 +159,23 @@ def generate(
             kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
             logits = logits.masked_fill(logits < kth, float("-inf"))
         token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
-        out.append(token)
-        if token == newline:
-            if previous == newline:
-                ended, lines = ended + 1, 0
-                if ended == poems:
-                    break
-            else:
-                lines += 1
+        written = [token]
+        poem_ended = token == newline and previous == newline
+        if poem_ended:
+            ended, lines = ended + 1, 0
+            if ended == poems:
+                out.append(token)
+                break
+        elif token == newline:
+            lines += 1
+            if before_line_end is not None:
+                written = [*before_line_end(poem), token]
+        for char in written:
+            out.append(char)
+            poem.append(char)
+            logits, state = model(torch.tensor([[char]]), state)
+        if poem_ended:
+            poem = []
         previous = token
-        logits, state = model(torch.tensor([[token]]), state)
         logits = logits[0, -1]
     return out
