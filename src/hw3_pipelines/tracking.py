@@ -140,7 +140,7 @@ def log_outputs(pipeline, catalog, run_id: str) -> None:
 
 def _log_history(history, prefix: str) -> None:
     for row in history.itertuples():
-        for column in ("train_loss", "val_loss"):
+        for column in ("train_loss", "val_loss", "val_loss_raw"):
             if hasattr(row, column):
                 mlflow.log_metric(f"{prefix}.{column}", float(getattr(row, column)), step=int(row.epoch))
 

@@ -67,3 +67,30 @@ def test_cosine_schedule_anneals_from_the_base_rate():
 def test_unknown_schedule_is_rejected():
     with pytest.raises(ValidationError, match="'constant' or 'cosine'"):
         TrainConfig(epochs=1, batch_size=1, lr_schedule="step")
+
+
+def test_weight_averaging_keeps_the_average_and_records_the_raw_loss():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1, bias=False)
+    x = torch.ones(4, 1)
+    seen = []  # the weight each step starts from
+
+    def loss_fn(m, batch):
+        seen.append(float(m.weight.detach()))
+        return torch.nn.functional.mse_loss(m(batch[0]), batch[1])
+
+    result = train(
+        model,
+        batches=lambda g: [(x, torch.full((4, 1), float(k))) for k in (1, 2, 3)],
+        loss_fn=loss_fn,
+        config=TrainConfig(epochs=1, batch_size=4, learning_rate=0.5, weight_decay=0.0, ema_decay=0.25),
+        val_loss_fn=lambda m: float(m.weight),
+    )
+    (record,) = result.history
+    after_steps = [*seen[1:], record["val_loss_raw"]]
+    average = after_steps[0]
+    for weight in after_steps[1:]:
+        average = 0.25 * average + 0.75 * weight
+    assert record["val_loss"] == pytest.approx(average)
+    assert float(result.model.weight.detach()) == pytest.approx(average)
+    assert average != pytest.approx(after_steps[-1])

@@ -1,9 +1,9 @@
 """One training loop for every model in the project.
 
 The loop is deliberately short: seeded batch order, AdamW, optional clipping by norm,
-an optional cosine schedule and bfloat16 autocast, one host sync per epoch (losses are
-summed on the device), and the best weights by validation loss kept in memory and
-restored at the end.
+an optional cosine schedule, bfloat16 autocast and weight averaging, one host sync per
+epoch (losses are summed on the device), and the best weights by validation loss kept in
+memory and restored at the end.
 """
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ from typing import Literal
 import torch
 from pydantic import field_validator
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from hw3_pipelines.progress import Progress
-from hw3_pipelines.schema import NonNegativeFloat, PositiveFloat, PositiveInt, Strict
+from hw3_pipelines.schema import (
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    Strict,
+)
 from hw3_pipelines.threads import thread_budget
 
 Batch = tuple[torch.Tensor, ...]
@@ -36,6 +43,7 @@ class TrainConfig(Strict):
     grad_clip_norm: PositiveFloat | None = None
     lr_schedule: Literal[LR_SCHEDULES] = "constant"
     bf16_autocast: bool = False
+    ema_decay: Probability | None = None  # weight averaging: an exponential moving average per step
     seed: int = 42
     device: str = "auto"
     num_threads: PositiveInt | None = None
@@ -100,12 +108,23 @@ def train(
     in an order drawn from ``generator``; ``loss_fn(model, batch)`` returns a scalar
     loss; ``val_loss_fn(model)`` scores the model after each epoch (in eval mode, no
     grad). Without it the best epoch is the one with the lowest training loss.
+
+    With ``config.ema_decay`` an exponential moving average of the weights is updated
+    after every step (``torch.optim.swa_utils.AveragedModel``). The averaged weights are
+    then the ones validated, kept and returned; the raw weights' validation loss is
+    recorded beside theirs in the history (``val_loss_raw``).
     """
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
     generator = torch.Generator().manual_seed(config.seed)
     device = next(model.parameters()).device
+    averaged = (
+        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+        if config.ema_decay
+        else None
+    )
+    kept = model if averaged is None else averaged.module
     result = TrainResult(model=model)
     best_loss, best_state = float("inf"), None
     with Progress(config.epochs, desc, unit="epoch") as progress:
@@ -113,26 +132,28 @@ def train(
             for group in optimizer.param_groups:
                 group["lr"] = config.learning_rate_at(epoch)
             started = time.perf_counter()
-            record = {"epoch": epoch, "train_loss": _run_epoch(model, batches(generator), loss_fn, optimizer, config, device)}
+            train_loss = _run_epoch(model, batches(generator), loss_fn, optimizer, config, device, averaged)
+            record = {"epoch": epoch, "train_loss": train_loss}
             validation_started = time.perf_counter()
             if val_loss_fn is not None:
-                model.eval()
                 with torch.no_grad():
-                    record["val_loss"] = float(val_loss_fn(model))
+                    if averaged is not None:
+                        record["val_loss_raw"] = float(val_loss_fn(model.eval()))
+                    record["val_loss"] = float(val_loss_fn(kept.eval()))
             record["seconds"] = time.perf_counter() - started
             record["val_seconds"] = time.perf_counter() - validation_started
             result.history.append(record)
             score = record.get("val_loss", record["train_loss"])
             if score < best_loss:
                 best_loss, result.best_epoch = score, epoch
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best_state = {k: v.detach().clone() for k, v in kept.state_dict().items()}
             progress.update({k: f"{v:.4f}" for k, v in record.items() if k.endswith("loss")})
     model.load_state_dict(best_state)
     model.eval()
     return result
 
 
-def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device) -> float:
+def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device, averaged) -> float:
     """One pass over the batches; the mean loss is read from the device once, at the end."""
     model.train()
     loss_sum = torch.zeros((), device=device)
@@ -144,5 +165,7 @@ def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, de
         if config.grad_clip_norm:
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip_norm)
         optimizer.step()
+        if averaged is not None:
+            averaged.update_parameters(model)
         loss_sum += loss.detach()
     return (loss_sum / len(epoch_batches)).item()
