@@ -1,0 +1,44 @@
+"""Dynamic evaluation (Krause et al. 2018): a language model that keeps learning as it reads.
+
+The stream is read in segments. Each segment is scored first, with the weights as they
+are, and only then does a copy of the model take a few SGD steps on it, so no character
+is ever seen before it is scored. The score is a second, clearly named evaluation: the
+static score of the saved weights stays the headline.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from hw3_pipelines.modeling.char_lm import detach_state
+from hw3_pipelines.progress import track
+
+
+def dynamic_nats(model: nn.Module, ids: torch.Tensor, segment: int, learning_rate: float, steps: int = 1) -> float:
+    """Mean cross-entropy (nats/char) of ``ids`` under score-then-adapt; ``model`` is untouched.
+
+    The recurrent state is carried from one segment's scoring pass to the next, as in
+    ``stream_nats``; dropout stays off (eval mode) while adapting.
+    """
+    adapted = copy.deepcopy(model).eval()
+    optimizer = torch.optim.SGD(adapted.parameters(), lr=learning_rate)
+    total, state = 0.0, None
+    starts = range(0, len(ids) - 1, segment)
+    for start in track(starts, len(starts), "dynamic evaluation", unit="segment"):
+        y = ids[start + 1 : start + segment + 1][None]
+        x = ids[start : start + y.shape[1]][None]
+        for step in range(steps):
+            logits, next_state = adapted(x, state)
+            loss = F.cross_entropy(logits[0], y[0])
+            if step == 0:
+                total += loss.item() * y.shape[1]
+                scored_state = detach_state(next_state)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        state = scored_state
+    return total / (len(ids) - 1)
