@@ -134,14 +134,25 @@ class CharLMParams(Strict):
     hidden_size: PositiveInt
     num_layers: PositiveInt
     dropout: Probability
+    locked_dropout: bool = False
+    embedding_dropout: Probability = 0.0
+    weight_drop: Probability = 0.0
+    tie_weights: bool = False
 
 
 class HafezTraining(TrainConfig):
     bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
 
 
+class DynamicEvaluation(Strict):
+    segment: Annotated[int, Field(ge=2)]  # characters scored before each adaptation
+    learning_rate: PositiveFloat
+    steps: PositiveInt = 1
+
+
 class HafezEvaluation(Strict):
     ngram_orders: Annotated[list[PositiveInt], Field(min_length=1)]
+    dynamic: DynamicEvaluation | None = None
 
 
 class HafezSample(Strict):
@@ -152,6 +163,7 @@ class HafezSample(Strict):
     temperature: PositiveFloat
     top_k: PositiveInt | None = None
     seed: int
+    keep_radif: bool = False  # also a sample constrained to end each couplet in the matla's radif
 
 
 class HafezParams(Strict):

@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from hw3_pipelines.text.ghazal import form_report, ghazal_form, qafiya, radif
+from hw3_pipelines.text.ghazal import (
+    form_report,
+    ghazal_form,
+    missing_radif,
+    qafiya,
+    radif,
+)
 from hw3_pipelines.text.normalize import normalize_poems
 
 # Hafez's first ghazal: no radif; qafiya "لها" once the plural suffix is read with its word.
@@ -49,3 +55,12 @@ def test_form_of_the_divan():
     assert report["ghazals"] == 495 and report["couplets_per_ghazal_median"] == 8
     assert report["share_with_radif"] == pytest.approx(0.622, abs=0.001)
     assert report["radif_kept_share"] > 0.98 and report["qafiya_kept_share"] > 0.9
+
+
+def test_missing_radif_completes_only_later_second_hemistichs():
+    assert missing_radif(WITH_RADIF) == " را"  # the last couplet dropped it
+    assert missing_radif(WITH_RADIF[:4]) == ""  # kept
+    assert missing_radif(WITH_RADIF[:5]) == ""  # a first hemistich
+    assert missing_radif(WITH_RADIF[:2]) == ""  # the matla itself
+    assert missing_radif(FIRST) == ""  # no radif to keep
+    assert missing_radif([*WITH_RADIF[:4], "غرور حسنت", "که پرسشی نکنی "]) == "را"

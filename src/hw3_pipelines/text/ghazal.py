@@ -83,3 +83,19 @@ def form_report(poems: list[list[str]]) -> dict:
         "couplets_per_ghazal_mean": statistics.fmean(couplets) if couplets else 0.0,
         "couplets_per_ghazal_median": statistics.median(couplets) if couplets else 0.0,
     }
+
+
+def missing_radif(lines: list[str]) -> str:
+    """What the last of ``lines``, about to end, must add to end in its ghazal's radif.
+
+    Non-empty only for the second hemistich of a couplet after the matla, in a ghazal
+    whose matla sets a radif, when the line does not already end in it: then it is the
+    radif as the matla writes it, after a space. Constrained sampling appends it.
+    """
+    if len(lines) < 4 or len(lines) % 2:
+        return ""
+    refrain = radif(lines[0], lines[1])
+    if not refrain or tuple(fold(lines[-1]).split()[-len(refrain) :]) == refrain:
+        return ""
+    words = " ".join(lines[1].split()[-len(refrain) :])
+    return words if lines[-1].endswith(" ") else " " + words

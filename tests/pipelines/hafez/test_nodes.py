@@ -125,3 +125,26 @@ def test_a_ghazal_cannot_end_before_its_minimum_couplets():
     held, report = nodes.sample_verse(model, vocab, text, sample_params(ghazals=1, min_couplets=3, max_chars=50))
     assert free.count("\n") < held.count("\n")
     assert set(report["form"]) >= {"ghazals", "share_with_radif", "radif_kept_share", "qafiya_kept_share"}
+
+
+def test_keep_radif_ends_every_later_couplet_in_the_radif_and_reports_apart():
+    """A model that learnt ghazals whose second couplet drops the matla's radif "ما را"
+    writes them so when free, and ends them in it when constrained."""
+    poems = [["گل ما را", "دل ما را", "سر و پا", "جان ما"] for _ in range(40)]
+    text = poems_to_text(poems)
+    setting = params(
+        split={"val_fraction": 0.1, "seed": 0},
+        model={"embedding_dim": 8, "hidden_size": 32, "num_layers": 1, "dropout": 0.0},
+        training={"epochs": 20, "bptt": 16, "batch_size": 4, "learning_rate": 0.01, "bf16_autocast": False},
+    )
+    vocab, _, streams = nodes.split_and_encode(text, setting)
+    model, _ = nodes.train_char_lm(streams, vocab, setting)
+    settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5}
+    free, report = nodes.sample_verse(model, vocab, text, sample_params(**settings))
+    same_free, constrained = nodes.sample_verse(model, vocab, text, sample_params(**settings, keep_radif=True))
+    assert same_free == free  # the free sample stays the one written out
+    assert "keep_radif" not in report and report["form"]["radif_kept_share"] == 0.0
+    kept = constrained["keep_radif"]
+    assert kept["form"]["share_with_radif"] == 1.0 and kept["form"]["radif_kept_share"] == 1.0
+    assert kept["poems"][-1][:4] == ["گل ما را", "دل ما را", "سر و پا", "جان ما ما را"]
+    assert constrained["form"] == report["form"] and constrained["settings"]["keep_radif"] is True

@@ -1,7 +1,10 @@
 """Both hafez pipelines on the real packaged Divan, with conf/test's tiny model."""
 
+import importlib.resources
 import json
 
+from hw3_pipelines.text.normalize import normalize_poems
+from hw3_pipelines.text.poems import text_to_poems
 from tests.conftest import TEST_DATA, latest, run_pipeline
 
 
@@ -32,3 +35,40 @@ def test_train_then_sample_again_without_retraining(project_copy):
     assert report["settings"]["seed"] == 99 and report["settings"]["temperature"] == 0.5
     assert report["corpus_mean_hemistich_chars"] > 25
     assert report["settings"]["min_couplets"] == 2 and "radif_kept_share" in report["form"]
+
+
+def another_edition(poems: list[list[str]]) -> str:
+    """The same ghazals as another edition prints them: Arabic yeh and kaf, a fatha on
+    every third letter, tatweel, ZWNJ for the space after "می", guillemets and a comma or
+    a full stop at the end of each hemistich, CRLF line ends and a BOM."""
+    def reprint(line: str, k: int) -> str:
+        line = line.replace("می ", "می\u200c").replace("ی", "ي").replace("ک", "ك")
+        line = "".join(c + "\u064e" if c.isalpha() and i % 3 == 0 else c for i, c in enumerate(line))
+        words = line.split(" ")
+        words[0] = f"«{words[0]}ـ»"
+        return " ".join(words) + ("،" if k % 2 == 0 else ".")
+
+    text = "\r\n\r\n".join("\r\n".join(reprint(line, k) for k, line in enumerate(poem)) for poem in poems)
+    return "\ufeff" + text + "\r\n"
+
+
+def test_another_edition_with_diacritics_zwnj_and_punctuation_cleans_to_the_same_divan(project_copy):
+    divan = json.loads((importlib.resources.files("hafez") / "data" / "hafez.json").read_text(encoding="utf-8"))
+    poems = [entry["poem"] for entry in divan[:30]]
+    edition = project_copy / "edition.txt"
+    edition.write_text(another_edition(poems), encoding="utf-8", newline="")
+    assert "\u064e" in edition.read_text(encoding="utf-8") and "\u200c" in edition.read_text(encoding="utf-8")
+
+    run_pipeline(project_copy, "hafez", {"hafez": {"corpus_path": str(edition), "training": {"batch_size": 32}}})
+
+    clean = latest(project_copy, f"{TEST_DATA}/02_intermediate/hafez_clean.txt").read_text(encoding="utf-8")
+    expected, _ = normalize_poems(poems)
+    assert text_to_poems(clean) == expected
+    report = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_clean_report.json").read_text(encoding="utf-8"))
+    changes = report["changes"]
+    assert changes["diacritics_removed"] > 1000 and changes["zwnj_to_space"] > 10
+    assert changes["letters_mapped"] > 1000 and changes["punctuation_to_space"] > 1000 and changes["tatweel_removed"] > 0
+    inventory = set(report["char_inventory"])
+    assert len(inventory) <= 36 and inventory <= set(" ") | {chr(c) for c in range(0x0621, 0x06D0)}
+    metrics = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_metrics.json").read_text(encoding="utf-8"))
+    assert metrics["val_nats_per_char"] < 4 and "val_nats_per_char_dynamic" in metrics

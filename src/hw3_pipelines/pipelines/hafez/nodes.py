@@ -27,12 +27,13 @@ from hw3_pipelines.modeling.char_lm import (
     generate,
     stream_nats,
 )
+from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
 from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.progress import track
-from hw3_pipelines.text.ghazal import form_report
+from hw3_pipelines.text.ghazal import form_report, missing_radif
 from hw3_pipelines.text.ngram import KneserNey
 from hw3_pipelines.text.normalize import normalize_line, normalize_poems
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
@@ -138,10 +139,24 @@ def train_char_lm(streams: dict, vocab: dict, hafez: HafezParams) -> tuple[CharL
     return result.model.cpu(), history
 
 
-def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, hafez: HafezParams) -> dict:
-    """Validation loss of the model and of Kneser-Ney n-grams fitted on the same training text."""
+def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, history: pd.DataFrame, hafez: HafezParams) -> dict:
+    """Validation loss of the model and of Kneser-Ney n-grams fitted on the same training text.
+
+    ``val_nats_per_char`` is the static score of the saved weights, the headline. With
+    weight averaging the raw weights' score at the kept epoch is reported beside it, and
+    with ``evaluation.dynamic`` the score under dynamic evaluation
+    (``modeling.dynamic_eval``) as ``val_nats_per_char_dynamic``.
+    """
+    make_reproducible(hafez.training.seed, hafez.training.num_threads)
+    val_ids = torch.from_numpy(streams["val"])
     with torch.no_grad():
-        nats = stream_nats(model.eval(), torch.from_numpy(streams["val"]))
+        nats = stream_nats(model.eval(), val_ids)
+    scores = {"val_nats_per_char": nats, "val_bits_per_char": nats / math.log(2)}
+    if hafez.training.ema_decay:
+        scores["val_nats_per_char_raw_weights"] = float(history.loc[history["best"], "val_loss_raw"].iloc[0])
+    dynamic = hafez.evaluation.dynamic
+    if dynamic is not None:
+        scores["val_nats_per_char_dynamic"] = dynamic_nats(model, val_ids, **dynamic.model_dump())
     train_text, val_text = decode(streams["train"], vocab), decode(streams["val"], vocab)
     orders = hafez.evaluation.ngram_orders
     ngram = {
@@ -150,8 +165,7 @@ def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, hafez: HafezPara
     }
     best_order = min(ngram, key=ngram.get)
     return {
-        "val_nats_per_char": nats,
-        "val_bits_per_char": nats / math.log(2),
+        **scores,
         "val_characters": len(val_text) - 1,
         "ngram": ngram,
         "best_ngram_order": int(best_order),
@@ -161,7 +175,14 @@ def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, hafez: HafezPara
 
 
 def sample_verse(model: CharLM, vocab: dict, clean_text: str, hafez: HafezParams) -> tuple[str, dict]:
-    """Continue the seed text with temperature and top-k sampling, seeded, and report on it."""
+    """Continue the seed text into whole ghazals with temperature and top-k sampling,
+    seeded, and report on the verse and its form.
+
+    This free sample is the honest one. With ``sample.keep_radif`` a second sample from
+    the same seed is constrained to end every later couplet in its matla's radif
+    (``text.ghazal.missing_radif``); it is reported separately, poems included, under
+    ``keep_radif``.
+    """
     sample = hafez.sample
     seed_text = normalize_line(sample.seed_text)
     unknown = sorted(set(seed_text) - vocab.keys())
@@ -169,23 +190,38 @@ def sample_verse(model: CharLM, vocab: dict, clean_text: str, hafez: HafezParams
         raise InputDataError(f"hafez.sample.seed_text has characters outside the model's vocabulary: {unknown}")
     if not seed_text:
         raise InputDataError("hafez.sample.seed_text is empty after normalisation")
-    torch.manual_seed(sample.seed)
-    prompt = encode(seed_text + "\n", vocab).tolist()
-    ids = generate(
-        model, prompt, vocab["\n"], sample.ghazals, sample.max_chars, sample.temperature, sample.top_k,
-        min_lines=2 * sample.min_couplets,
-    )
-    poems = text_to_poems(seed_text + "\n" + decode(ids, vocab))
     corpus_lines = [line for poem in text_to_poems(clean_text) for line in poem]
-    generated_lines = [line for poem in poems for line in poem][1:]  # the seed is not the model's work
+    poems = _write_ghazals(model, vocab, seed_text, sample)
     report = {
-        "settings": {key: getattr(sample, key) for key in ("temperature", "top_k", "seed", "ghazals", "min_couplets")},
+        "settings": {
+            key: getattr(sample, key) for key in ("temperature", "top_k", "seed", "ghazals", "min_couplets", "keep_radif")
+        },
         "seed_text": seed_text,
         "ghazals": len(poems),
-        **verse_report(generated_lines, corpus_lines),
-        "form": form_report(poems),
+        **_verse_scores(poems, corpus_lines),
     }
+    if sample.keep_radif:
+
+        def add_radif(poem: list[int]) -> list[int]:
+            return encode(missing_radif(decode(poem, vocab).split("\n")), vocab).tolist()
+
+        constrained = _write_ghazals(model, vocab, seed_text, sample, before_line_end=add_radif)
+        report["keep_radif"] = {**_verse_scores(constrained, corpus_lines), "poems": constrained}
     return poems_to_text(poems), report
+
+
+def _write_ghazals(model: CharLM, vocab: dict, seed_text: str, sample, before_line_end=None) -> list[list[str]]:
+    torch.manual_seed(sample.seed)
+    ids = generate(
+        model, encode(seed_text + "\n", vocab).tolist(), vocab["\n"], sample.ghazals, sample.max_chars,
+        sample.temperature, sample.top_k, min_lines=2 * sample.min_couplets, before_line_end=before_line_end,
+    )
+    return text_to_poems(seed_text + "\n" + decode(ids, vocab))
+
+
+def _verse_scores(poems: list[list[str]], corpus_lines: list[str]) -> dict:
+    generated_lines = [line for poem in poems for line in poem][1:]  # the seed is not the model's work
+    return {**verse_report(generated_lines, corpus_lines), "form": form_report(poems)}
 
 
 def measure_corpus_form(clean_text: str) -> dict:

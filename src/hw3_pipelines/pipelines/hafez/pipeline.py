@@ -37,7 +37,7 @@ def training_pipeline() -> Pipeline:
             ),
             node(
                 nodes.evaluate_char_lm,
-                ["hafez_model", "hafez_token_ids", "hafez_vocab", "params:hafez"],
+                ["hafez_model", "hafez_token_ids", "hafez_vocab", "hafez_training_history", "params:hafez"],
                 "hafez_metrics",
                 name="evaluate_hafez_model",
                 tags="inference",
