@@ -64,3 +64,10 @@ def test_missing_radif_completes_only_later_second_hemistichs():
     assert missing_radif(WITH_RADIF[:2]) == ""  # the matla itself
     assert missing_radif(FIRST) == ""  # no radif to keep
     assert missing_radif([*WITH_RADIF[:4], "غرور حسنت", "که پرسشی نکنی "]) == "را"
+
+
+def test_shares_with_nothing_to_count_are_none_not_zero():
+    report = form_report([FIRST])
+    assert report["share_with_radif"] == 0.0 and report["radif_kept_share"] is None
+    assert report["qafiya_kept_share"] == 1.0
+    assert form_report([])["share_with_radif"] is None

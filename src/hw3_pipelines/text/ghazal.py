@@ -69,7 +69,8 @@ def ghazal_form(hemistichs: list[str]) -> dict | None:
 
 def form_report(poems: list[list[str]]) -> dict:
     """Shares over a set of poems: ghazals with a radif, later couplets that keep their
-    ghazal's radif (among ghazals with one) and qafiya, couplets per ghazal."""
+    ghazal's radif (among ghazals with one) and qafiya, couplets per ghazal. A share with
+    nothing to count (no ghazal sets a radif) is ``None``, not 0."""
     forms = [form for form in map(ghazal_form, poems) if form is not None]
     with_radif = [form for form in forms if form["radif"]]
     radif_kept = [kept for form in with_radif for kept in form["keeps_radif"]]
@@ -77,11 +78,11 @@ def form_report(poems: list[list[str]]) -> dict:
     couplets = [form["couplets"] for form in forms]
     return {
         "ghazals": len(forms),
-        "share_with_radif": len(with_radif) / len(forms) if forms else 0.0,
-        "radif_kept_share": sum(radif_kept) / len(radif_kept) if radif_kept else 0.0,
-        "qafiya_kept_share": sum(qafiya_kept) / len(qafiya_kept) if qafiya_kept else 0.0,
-        "couplets_per_ghazal_mean": statistics.fmean(couplets) if couplets else 0.0,
-        "couplets_per_ghazal_median": statistics.median(couplets) if couplets else 0.0,
+        "share_with_radif": len(with_radif) / len(forms) if forms else None,
+        "radif_kept_share": sum(radif_kept) / len(radif_kept) if radif_kept else None,
+        "qafiya_kept_share": sum(qafiya_kept) / len(qafiya_kept) if qafiya_kept else None,
+        "couplets_per_ghazal_mean": statistics.fmean(couplets) if couplets else None,
+        "couplets_per_ghazal_median": statistics.median(couplets) if couplets else None,
     }
 
 
