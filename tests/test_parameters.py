@@ -10,7 +10,7 @@ from tests.conftest import TEST_DATA, conf_parameters, deep_merge, run_pipeline
 MODELS = {"btc": BtcParams, "hafez": HafezParams, "rnn_theory": RnnTheoryParams}
 
 
-@pytest.mark.parametrize("env", ["base", "test"])
+@pytest.mark.parametrize("env", ["base", "test", "distribution", "long"])
 @pytest.mark.parametrize("section", sorted(MODELS))
 def test_shipped_parameters_are_valid(section, env):
     MODELS[section].model_validate(conf_parameters(section, env))
@@ -55,9 +55,22 @@ def test_unknown_keys_are_rejected_with_the_closest_valid_one(section, overrides
         MODELS[section].model_validate(deep_merge(conf_parameters(section), overrides))
 
 
-def test_hafez_rejects_a_cell_only_btc_has():
-    with pytest.raises(ValidationError, match="'lstm' or 'gru'"):
-        HafezParams.model_validate(deep_merge(conf_parameters("hafez"), {"model": {"cell": "rnn"}}))
+@pytest.mark.parametrize(
+    ("overrides", "location", "message"),
+    [
+        ({"model": {"cell": "rnn"}}, ("model", "cell"), "'lstm' or 'gru'"),
+        ({"model": {"weight_drop": 1.0}}, ("model", "weight_drop"), "less than 1"),
+        ({"model": {"tie_weights": "yes"}}, ("model", "tie_weights"), "valid boolean"),
+        ({"training": {"ema_decay": 1.0}}, ("training", "ema_decay"), "less than 1"),
+        ({"evaluation": {"dynamic": {"segment": 1}}}, ("evaluation", "dynamic", "segment"), "greater than or equal to 2"),
+        ({"evaluation": {"dynamic": {"learning_rate": 0}}}, ("evaluation", "dynamic", "learning_rate"), "greater than 0"),
+    ],
+)
+def test_bad_hafez_values_name_their_key(overrides, location, message):
+    with pytest.raises(ValidationError) as caught:
+        HafezParams.model_validate(deep_merge(conf_parameters("hafez"), overrides))
+    (error,) = caught.value.errors()
+    assert error["loc"] == location and message in error["msg"]
 
 
 @pytest.mark.parametrize("pipeline", ["btc", "btc_lookback"])
