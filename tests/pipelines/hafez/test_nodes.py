@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -148,3 +149,17 @@ def test_keep_radif_ends_every_later_couplet_in_the_radif_and_reports_apart():
     assert kept["form"]["share_with_radif"] == 1.0 and kept["form"]["radif_kept_share"] == 1.0
     assert kept["poems"][-1][:4] == ["گل ما را", "دل ما را", "سر و پا", "جان ما ما را"]
     assert constrained["form"] == report["form"] and constrained["settings"]["keep_radif"] is True
+
+
+def test_evaluation_reports_raw_weights_with_averaging_and_dynamic_only_when_asked():
+    text = poems_to_text(POEMS)
+    setting = params(split={"val_fraction": 0.1, "seed": 0}, evaluation={"ngram_orders": [2], "dynamic": None})
+    vocab, _, streams = nodes.split_and_encode(text, setting)
+    history = pd.DataFrame({"epoch": [1, 2], "val_loss": [2.5, 2.0], "val_loss_raw": [2.4, 2.1], "best": [False, True]})
+    plain = nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, setting)
+    assert "val_nats_per_char_dynamic" not in plain and "val_nats_per_char_raw_weights" not in plain
+    averaged = setting.model_copy(update={"training": setting.training.model_copy(update={"ema_decay": 0.9})})
+    assert nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, averaged)["val_nats_per_char_raw_weights"] == 2.1
+    dynamic = params(split={"val_fraction": 0.1, "seed": 0}, evaluation={"ngram_orders": [2], "dynamic": {"segment": 16, "learning_rate": 0.5}})
+    scores = nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, dynamic)
+    assert scores["val_nats_per_char_dynamic"] < scores["val_nats_per_char"] == plain["val_nats_per_char"]

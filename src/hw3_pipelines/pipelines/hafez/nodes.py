@@ -31,7 +31,7 @@ from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
-from hw3_pipelines.parameters import HafezParams
+from hw3_pipelines.parameters import HafezParams, HafezSample
 from hw3_pipelines.progress import track
 from hw3_pipelines.text.ghazal import form_report, missing_radif
 from hw3_pipelines.text.ngram import KneserNey
@@ -210,7 +210,9 @@ def sample_verse(model: CharLM, vocab: dict, clean_text: str, hafez: HafezParams
     return poems_to_text(poems), report
 
 
-def _write_ghazals(model: CharLM, vocab: dict, seed_text: str, sample, before_line_end=None) -> list[list[str]]:
+def _write_ghazals(
+    model: CharLM, vocab: dict, seed_text: str, sample: HafezSample, before_line_end=None
+) -> list[list[str]]:
     torch.manual_seed(sample.seed)
     ids = generate(
         model, encode(seed_text + "\n", vocab).tolist(), vocab["\n"], sample.ghazals, sample.max_chars,
