@@ -4,7 +4,13 @@ import pytest
 import torch
 from torch import nn
 
-from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig, generate, stream_nats
+from hw3_pipelines.modeling.char_lm import (
+    CharLM,
+    CharLMConfig,
+    generate,
+    next_char_segments,
+    stream_nats,
+)
 from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
 
 IDS = torch.arange(40).remainder(9)[None].repeat(2, 1)
@@ -122,3 +128,10 @@ def test_generation_writes_what_the_line_end_hook_returns_before_each_line_break
     torch.manual_seed(0)
     free = generate(lm, [1, newline], newline, poems=2, max_chars=300, temperature=1.0, top_k=None)
     assert free != out
+
+
+def test_a_stream_is_cut_into_shifted_segments_that_cover_it_once():
+    ids = torch.arange(10)
+    segments = next_char_segments(ids, 4)
+    assert [(x.tolist(), y.tolist()) for x, y in segments] == [
+        ([[0, 1, 2, 3]], [[1, 2, 3, 4]]), ([[4, 5, 6, 7]], [[5, 6, 7, 8]]), ([[8]], [[9]])]

@@ -120,13 +120,20 @@ def detach_state(state):
     return state.detach()
 
 
+def next_char_segments(ids: torch.Tensor, length: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """A stream cut into consecutive ``(input, target)`` segments of at most ``length``
+    characters, each ``(1, time)``, the target being the input shifted by one character."""
+    segments = []
+    for start in range(0, len(ids) - 1, length):
+        y = ids[start + 1 : start + length + 1][None]
+        segments.append((ids[start : start + y.shape[1]][None], y))
+    return segments
+
+
 def stream_nats(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
     """Mean cross-entropy (nats/char) over one long stream, state carried across chunks."""
     total, state = 0.0, None
-    for start in range(0, len(ids) - 1, chunk):
-        x = ids[start : start + chunk][None]
-        y = ids[start + 1 : start + chunk + 1][None]
-        x = x[:, : y.shape[1]]
+    for x, y in next_char_segments(ids, chunk):
         logits, state = model(x, state)
         total += F.cross_entropy(logits[0], y[0], reduction="sum").item()
     return total / (len(ids) - 1)

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from hw3_pipelines.modeling.char_lm import detach_state
+from hw3_pipelines.modeling.char_lm import detach_state, next_char_segments
 from hw3_pipelines.progress import track
 
 
@@ -27,10 +27,8 @@ def dynamic_nats(model: nn.Module, ids: torch.Tensor, segment: int, learning_rat
     adapted = copy.deepcopy(model).eval()
     optimizer = torch.optim.SGD(adapted.parameters(), lr=learning_rate)
     total, state = 0.0, None
-    starts = range(0, len(ids) - 1, segment)
-    for start in track(starts, len(starts), "dynamic evaluation", unit="segment"):
-        y = ids[start + 1 : start + segment + 1][None]
-        x = ids[start : start + y.shape[1]][None]
+    segments = next_char_segments(ids, segment)
+    for x, y in track(segments, len(segments), "dynamic evaluation", unit="segment"):
         for step in range(steps):
             logits, next_state = adapted(x, state)
             loss = F.cross_entropy(logits[0], y[0])
