@@ -23,10 +23,10 @@ def kedro_run(project_copy: Path, tmp_path_factory):
     env = {**os.environ, "PYTHONPATH": str(shim), "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1", "COLUMNS": "200"}
     env.pop("HW3_TRACEBACK", None)
 
-    def run(*args: str, traceback: bool = False) -> subprocess.CompletedProcess:
+    def run(*args: str, traceback: bool = False, **extra_env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "kedro", "run", *args], cwd=project_copy,
-            env={**env, "HW3_TRACEBACK": "1"} if traceback else env,
+            env={**env, **extra_env, **({"HW3_TRACEBACK": "1"} if traceback else {})},
             capture_output=True, text=True, timeout=300,
         )
 
@@ -94,3 +94,23 @@ def test_traceback_on_request(kedro_run):
     result = kedro_run("--pipelines", "btc", "--env", "test", "--params", "btc.ingest.source=csv,btc.ingest.csv_path=nope.csv", traceback=True)
     assert result.returncode == 1
     assert "InputDataError: price file not found: nope.csv" in result.stdout + result.stderr
+
+
+# oneDNN limited to AVX2 behaves as a CPU without bfloat16 instructions (most laptops): it
+# has no bf16 LSTM kernel. The variable is read when oneDNN starts, hence a subprocess.
+WITHOUT_BF16 = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+
+
+def test_hafez_runs_on_a_cpu_without_bf16(kedro_run, project_copy):
+    result = kedro_run("--pipelines", "hafez", "--env", "test", **WITHOUT_BF16)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "bfloat16 autocast off: this cpu has no bf16 recurrent kernels" in result.stdout + result.stderr
+    assert latest(project_copy, f"{TEST_DATA}/06_models/hafez_char_lm.pt").is_file()
+
+
+def test_bf16_forced_on_a_cpu_without_it_is_one_message(kedro_run):
+    result = kedro_run("--pipelines", "hafez", "--env", "test", "--params", "hafez.training.bf16_autocast=true", **WITHOUT_BF16)
+    assert result.returncode == 1
+    assert one_message(result).startswith(
+        "training.bf16_autocast is true, but this cpu has no bfloat16 kernels for recurrent layers"
+    )

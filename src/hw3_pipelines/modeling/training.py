@@ -19,6 +19,7 @@ from pydantic import field_validator
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from hw3_pipelines.modeling.precision import Bf16Setting, use_bf16
 from hw3_pipelines.progress import Progress
 from hw3_pipelines.schema import (
     NonNegativeFloat,
@@ -42,7 +43,7 @@ class TrainConfig(Strict):
     weight_decay: NonNegativeFloat = 1e-2
     grad_clip_norm: PositiveFloat | None = None
     lr_schedule: Literal[LR_SCHEDULES] = "constant"
-    bf16_autocast: bool = False
+    bf16_autocast: Bf16Setting = False  # auto: on where the device runs bf16 recurrent kernels
     ema_decay: Probability | None = None  # weight averaging: an exponential moving average per step
     seed: int = 42
     device: str = "auto"
@@ -119,6 +120,7 @@ def train(
     )
     generator = torch.Generator().manual_seed(config.seed)
     device = next(model.parameters()).device
+    bf16 = use_bf16(config.bf16_autocast, device)
     averaged = (
         AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
         if config.ema_decay
@@ -132,7 +134,7 @@ def train(
             for group in optimizer.param_groups:
                 group["lr"] = config.learning_rate_at(epoch)
             started = time.perf_counter()
-            train_loss = _run_epoch(model, batches(generator), loss_fn, optimizer, config, device, averaged)
+            train_loss = _run_epoch(model, batches(generator), loss_fn, optimizer, config, device, bf16, averaged)
             record = {"epoch": epoch, "train_loss": train_loss}
             validation_started = time.perf_counter()
             if val_loss_fn is not None:
@@ -153,12 +155,12 @@ def train(
     return result
 
 
-def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device, averaged) -> float:
+def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device, bf16: bool, averaged) -> float:
     """One pass over the batches; the mean loss is read from the device once, at the end."""
     model.train()
     loss_sum = torch.zeros((), device=device)
     for batch in epoch_batches:
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16_autocast):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(model, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
