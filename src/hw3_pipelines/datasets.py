@@ -60,9 +60,19 @@ class _LocalVersionedDataset(AbstractVersionedDataset):
 
 
 class TorchModelDataset(_LocalVersionedDataset):
-    """``model.state_dict()`` at ``filepath`` and the spec that rebuilds it at ``filepath.json``."""
+    """``model.state_dict()`` at ``filepath`` and the spec that rebuilds it at ``filepath.json``.
 
-    def load(self) -> nn.Module:
+    ``optional: true`` makes a model that no run has saved yet load as ``None``, for a node
+    that may start from it or not (``hafez.init_from``); the node says what to run first.
+    """
+
+    def __init__(self, *, optional: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.optional = optional
+
+    def load(self) -> nn.Module | None:
+        if self.optional and not self._exists():
+            return None
         path = Path(self._get_load_path())
         model = build_model(json.loads(_spec_path(path).read_text(encoding="utf-8")))
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))

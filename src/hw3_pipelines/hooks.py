@@ -24,6 +24,8 @@ class MissingInputHooks:
         for name in sorted(pipeline.inputs()):
             if name.startswith("params:") or name == "parameters" or catalog.exists(name):
                 continue
+            if getattr(catalog.get(name), "optional", False):
+                continue  # the node that reads it decides whether it is needed
             raise MissingInputError(_missing_input_message(name, run_params, catalog.get(name) is not None))
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from hw3_pipelines.forecasting.windows import FEATURES, TARGET_COLUMN, TARGETS
 from hw3_pipelines.modeling.char_lm import CHAR_CELLS
 from hw3_pipelines.modeling.regressor import HEADS, RECURRENT_CELLS
+from hw3_pipelines.modeling.stream_training import StreamTrainConfig
 from hw3_pipelines.modeling.training import TrainConfig
 from hw3_pipelines.schema import (
     NonNegativeInt,
@@ -26,6 +27,7 @@ from hw3_pipelines.schema import (
     Probability,
     Strict,
 )
+from hw3_pipelines.sources.ganjoor import GANJOOR_BASE_URL
 
 PRICE_SOURCES = ("auto", "yfinance", "csv", "bundled")
 
@@ -125,6 +127,7 @@ class LookbackSweepParams(Strict):
 
 class HafezSplit(Strict):
     val_fraction: OpenFraction
+    tune_fraction: Probability = 0.0  # held out of training to tune the neural cache
     seed: int
 
 
@@ -138,10 +141,6 @@ class CharLMParams(Strict):
     embedding_dropout: Probability = 0.0
     weight_drop: Probability = 0.0
     tie_weights: bool = False
-
-
-class HafezTraining(TrainConfig):
-    bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
 
 
 class DynamicEvaluation(Strict):
@@ -166,13 +165,50 @@ class HafezSample(Strict):
     keep_radif: bool = False  # also a sample constrained to end each couplet in the matla's radif
 
 
+INIT_FROM = ("scratch", "pretrained")
+
+
 class HafezParams(Strict):
     corpus_path: str | None = None
     split: HafezSplit
+    init_from: Literal[INIT_FROM] = "scratch"  # pretrained: fine-tune the model hafez_pretrain saved last
     model: CharLMParams
-    training: HafezTraining
+    training: StreamTrainConfig
     evaluation: HafezEvaluation
     sample: HafezSample
+
+
+# hafez_pretrain --------------------------------------------------------------------------
+
+GANJOOR_SOURCES = ("bundled", "folder", "https")
+
+
+class GanjoorCorpus(Strict):
+    """``bundled``: the snapshot in the package; ``folder``: poem files in Ganjoor's layout;
+    ``https``: the snapshot's poems fetched again from ``base_url``."""
+
+    source: Literal[GANJOOR_SOURCES]
+    poets: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]  # bundled: some of BUNDLED_POETS
+    folder: str | None = None
+    base_url: str = GANJOOR_BASE_URL
+
+    @model_validator(mode="after")
+    def _folder_needs_a_path(self) -> GanjoorCorpus:
+        if self.source == "folder" and not self.folder:
+            raise ValueError("source 'folder' needs folder, a directory of poem files in Ganjoor's JSON layout")
+        return self
+
+
+class PretrainSplit(Strict):
+    val_fraction: OpenFraction  # other poets' ghazals held out to pick the best epoch
+    seed: int
+
+
+class HafezPretrainParams(Strict):
+    corpus: GanjoorCorpus
+    split: PretrainSplit
+    dropout: Probability | None = None  # while pretraining; null: hafez.model.dropout
+    training: StreamTrainConfig
 
 
 # rnn_theory ------------------------------------------------------------------------------

@@ -14,6 +14,13 @@ from hw3_pipelines.text.normalize import normalize_line, normalize_poems
         ("موسى", "موسی", "letters_mapped"),  # alef maksura
         ("كار", "کار", "letters_mapped"),  # Arabic kaf
         ("٣", "۳", "letters_mapped"),  # Arabic-Indic digit
+        ("مؤمن", "مومن", "letters_mapped"),  # waw with hamza, as the Divan spells it
+        ("أمر إلی", "امر الی", "letters_mapped"),  # alef with hamza above and below
+        ("ٱلله", "الله", "letters_mapped"),  # alef wasla
+        ("رحمة خانۀ", "رحمه خانه", "letters_mapped"),  # teh marbuta, heh with yeh above
+        ("خانهٔ", "خانه", "diacritics_removed"),  # hamza above, Ganjoor's ezafe
+        ("عليهمۢ", "علیهم", "diacritics_removed"),  # Quranic small high meem
+        ("دل\nجان", "دل جان", "line_breaks_to_space"),  # a break inside one hemistich
         ("بِنامِ خدا", "بنام خدا", "diacritics_removed"),  # kasra
         ("دلًا", "دلا", "diacritics_removed"),  # tanwin
         ("محبّت", "محبت", "diacritics_removed"),  # shadda

@@ -30,10 +30,13 @@ class CharLMConfig:
     embedding_dropout: float = 0.0
     weight_drop: float = 0.0
     tie_weights: bool = False
+    alphabet: str | None = None  # the character of each id, in order: what the ids mean
 
     def __post_init__(self):
         if self.cell not in CHAR_CELLS:
             raise ValueError(f"cell must be one of {sorted(CHAR_CELLS)}, got {self.cell!r}")
+        if self.alphabet is not None and len(self.alphabet) != self.vocab_size:
+            raise ValueError(f"an alphabet of {len(self.alphabet)} characters for vocab_size {self.vocab_size}")
 
 
 class CharLM(nn.Module):
@@ -104,6 +107,11 @@ class CharLM(nn.Module):
             return layer(x, state)
         dropped = {"weight_hh_l0": F.dropout(layer.weight_hh_l0, p, training=True)}
         return functional_call(layer, dropped, (x, state))
+
+
+def describe(config) -> str:
+    """A model's sizes in a few words (``lstm 2×384``), from a config or its parameters."""
+    return f"{config.cell} {config.num_layers}×{config.hidden_size}"
 
 
 def _split_stacked_rnn(state_dict, prefix, *args):

@@ -100,3 +100,41 @@ def missing_radif(lines: list[str]) -> str:
         return ""
     words = " ".join(lines[1].split()[-len(refrain) :])
     return words if lines[-1].endswith(" ") else " " + words
+
+
+def rhyme_agreement(poems: list[tuple[list[str], str, str]]) -> dict:
+    """How the form finder's rhyme compares with another's, poem by poem.
+
+    ``poems`` holds ``(hemistichs, rhyme_letters, group)``: the other finder's rhyme letters
+    (Ganjoor's ``RhymeLetters``: qafiya then radif, no spaces) and a group name (the poet).
+    Ours, written the same way, is the qafiya followed by the radif's letters. The finder
+    takes the longest common ending of the matla's hemistichs, which may run past the
+    rhyme letters prosody counts (دانا / توانا: ours "انا", Ganjoor's "ا"); so besides
+    exact agreement the report counts the poems where ours ends in theirs (the same rhyme,
+    read longer) and where theirs ends in ours (ours read shorter).
+    """
+    rows = []
+    for hemistichs, letters, group in poems:
+        form = ghazal_form(hemistichs)
+        theirs = fold(letters).replace(" ", "")
+        if form is None or not theirs:
+            continue
+        ours = form["qafiya"] + form["radif"].replace(" ", "")
+        rows.append({"group": group, "ours": ours, "theirs": theirs})
+
+    def shares(selected: list[dict]) -> dict:
+        n = len(selected)
+        return {
+            "poems": n,
+            "exact": sum(r["ours"] == r["theirs"] for r in selected) / n if n else None,
+            "ours_ends_in_theirs": sum(r["ours"].endswith(r["theirs"]) for r in selected) / n if n else None,
+            "theirs_ends_in_ours": sum(r["theirs"].endswith(r["ours"]) for r in selected) / n if n else None,
+        }
+
+    groups = sorted({r["group"] for r in rows})
+    disagreements = [r for r in rows if not (r["ours"].endswith(r["theirs"]) or r["theirs"].endswith(r["ours"]))]
+    return {
+        **shares(rows),
+        "by_group": {group: shares([r for r in rows if r["group"] == group]) for group in groups},
+        "disagreement_examples": disagreements[:20],
+    }

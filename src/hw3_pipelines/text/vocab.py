@@ -19,3 +19,8 @@ def encode(text: str, vocab: dict[str, int]) -> np.ndarray:
 def decode(ids, vocab: dict[str, int]) -> str:
     chars = {i: char for char, i in vocab.items()}
     return "".join(chars[int(i)] for i in ids)
+
+
+def alphabet(vocab: dict[str, int]) -> str:
+    """The characters in id order: with ``build_vocab`` the vocabulary as one string."""
+    return "".join(sorted(vocab, key=vocab.get))

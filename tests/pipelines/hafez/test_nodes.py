@@ -61,13 +61,22 @@ def test_corpus_of_punctuation_only_is_empty_after_cleaning():
 
 def test_split_keeps_every_ghazal_whole():
     text = poems_to_text(POEMS)
-    vocab, split, streams = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))
-    assert len(split["val_poems"]) == 2 and len(split["train_poems"]) == 18
-    assert not set(split["val_poems"]) & set(split["train_poems"])
+    vocab, split, streams = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "tune_fraction": 0.05, "seed": 0}))
+    assert [len(split[f"{part}_poems"]) for part in ("val", "tune", "train")] == [2, 1, 17]
+    assert sorted(split["val_poems"] + split["tune_poems"] + split["train_poems"]) == list(range(20))
     inverse = {i: c for c, i in vocab.items()}
-    val_text = "".join(inverse[int(i)] for i in streams["val"])
-    assert text_to_poems(val_text) == [POEMS[i] for i in split["val_poems"]]
+    for part in ("val", "tune", "train"):
+        part_text = "".join(inverse[int(i)] for i in streams[part])
+        assert text_to_poems(part_text) == [POEMS[i] for i in split[f"{part}_poems"]]
     json.dumps(vocab, ensure_ascii=False)  # the vocabulary is plain JSON
+
+
+def test_holding_out_tuning_ghazals_keeps_the_same_validation_ghazals():
+    text = poems_to_text(POEMS)
+    without = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0}))
+    with_tune = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "tune_fraction": 0.2, "seed": 0}))
+    assert without[1]["val_poems"] == with_tune[1]["val_poems"]
+    assert without[1]["tune_poems"] == [] and "tune" not in without[2] and len(with_tune[1]["tune_poems"]) == 4
 
 
 def test_split_is_seeded():
@@ -139,7 +148,7 @@ def test_keep_radif_ends_every_later_couplet_in_the_radif_and_reports_apart():
         training={"epochs": 20, "bptt": 16, "batch_size": 4, "learning_rate": 0.01, "bf16_autocast": False},
     )
     vocab, _, streams = nodes.split_and_encode(text, setting)
-    model, _ = nodes.train_char_lm(streams, vocab, setting)
+    model, _ = nodes.train_char_lm(streams, vocab, None, setting)
     settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5}
     free, report = nodes.sample_verse(model, vocab, text, sample_params(**settings))
     same_free, constrained = nodes.sample_verse(model, vocab, text, sample_params(**settings, keep_radif=True))

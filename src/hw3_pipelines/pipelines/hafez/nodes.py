@@ -17,20 +17,20 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from torch.nn import functional as F
 
-from hw3_pipelines.errors import InputDataError, ParameterError
+from hw3_pipelines.errors import InputDataError, MissingInputError, ParameterError
 from hw3_pipelines.modeling.char_lm import (
     CharLM,
     CharLMConfig,
-    detach_state,
+    describe,
     generate,
     stream_nats,
 )
 from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.plots import loss_curves
-from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
+from hw3_pipelines.modeling.stream_training import train_on_stream
+from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams, HafezSample
 from hw3_pipelines.progress import track
 from hw3_pipelines.text.ghazal import form_report, missing_radif
@@ -38,7 +38,7 @@ from hw3_pipelines.text.ngram import KneserNey
 from hw3_pipelines.text.normalize import normalize_line, normalize_poems
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
 from hw3_pipelines.text.verse_metrics import verse_report
-from hw3_pipelines.text.vocab import build_vocab, decode, encode
+from hw3_pipelines.text.vocab import alphabet, build_vocab, decode, encode
 
 logger = logging.getLogger(__name__)
 
@@ -77,66 +77,69 @@ def clean_corpus(raw_text: str) -> tuple[str, dict]:
 def split_and_encode(clean_text: str, hafez: HafezParams) -> tuple[dict, dict, dict]:
     """Character vocabulary, a seeded split by whole ghazals, and the id streams.
 
-    Each part is its poems joined in corpus order, each poem followed by a blank line,
-    so the model learns where a ghazal ends. No poem is in both parts.
+    ``val`` ghazals give the headline score; ``tune`` ghazals (``split.tune_fraction``) are
+    held out of training too, to tune the neural cache's settings on text the model has
+    not seen without looking at the validation ghazals. Each part is its poems joined in
+    corpus order, each poem followed by a blank line, so the model learns where a ghazal
+    ends. No poem is in two parts.
     """
     poems = text_to_poems(clean_text)
     n_val = max(1, round(len(poems) * hafez.split.val_fraction))
-    if n_val >= len(poems):
-        raise InputDataError(f"the corpus has {len(poems)} poems: too few to hold out {n_val} for validation")
+    n_tune = round(len(poems) * hafez.split.tune_fraction)
+    if n_val + n_tune >= len(poems):
+        raise InputDataError(f"the corpus has {len(poems)} poems: too few to hold out {n_val + n_tune} from training")
     order = np.random.default_rng(hafez.split.seed).permutation(len(poems))
-    val_poems = sorted(int(i) for i in order[:n_val])
-    train_poems = sorted(int(i) for i in order[n_val:])
-    vocab = build_vocab(clean_text)
-    streams = {
-        "train": encode(poems_to_text([poems[i] for i in train_poems]) + "\n", vocab),
-        "val": encode(poems_to_text([poems[i] for i in val_poems]) + "\n", vocab),
+    parts = {
+        "val": sorted(int(i) for i in order[:n_val]),
+        "tune": sorted(int(i) for i in order[n_val : n_val + n_tune]),
+        "train": sorted(int(i) for i in order[n_val + n_tune :]),
     }
-    return vocab, {"train_poems": train_poems, "val_poems": val_poems}, streams
+    vocab = build_vocab(clean_text)
+    streams = {part: encode(poems_to_text([poems[i] for i in ids]) + "\n", vocab) for part, ids in parts.items() if ids}
+    return vocab, {f"{part}_poems": ids for part, ids in parts.items()}, streams
 
 
-def train_char_lm(streams: dict, vocab: dict, hafez: HafezParams) -> tuple[CharLM, pd.DataFrame]:
-    """Train the character model with truncated backpropagation through time (TBPTT).
-
-    Each epoch cuts the training stream, from a fresh random offset, into
-    ``batch_size`` contiguous lanes and walks them ``bptt`` characters at a time. The
-    RNN state is carried from one chunk to the next (detached, so gradients flow back
-    at most ``bptt`` steps), so the model learns to use context from earlier couplets:
-    a ghazal repeats its refrain (radif) and rhyme at the end of every couplet. The
-    best epoch by validation loss is kept.
-    """
+def train_char_lm(
+    streams: dict, vocab: dict, pretrained: CharLM | None, hafez: HafezParams
+) -> tuple[CharLM, pd.DataFrame]:
+    """Train the character model on the Divan (``modeling.stream_training``): from scratch,
+    or with ``init_from: pretrained`` from the weights ``hafez_pretrain`` saved last
+    (fine-tuning). The best epoch by validation loss is kept."""
     training = hafez.training
     make_reproducible(training.seed, training.num_threads)
     device = resolve_device(training.device)
-    model = CharLM(CharLMConfig(vocab_size=len(vocab), **hafez.model.model_dump())).to(device)
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), alphabet=alphabet(vocab), **hafez.model.model_dump()))
+    if hafez.init_from == "pretrained":
+        _start_from(model, pretrained)
+    model = model.to(device)
     train_ids = torch.from_numpy(streams["train"]).to(device)
     val_ids = torch.from_numpy(streams["val"]).to(device)
-    bptt, lanes = training.bptt, training.batch_size
-    if len(train_ids) <= 2 * bptt * lanes:
-        raise ParameterError(
-            f"hafez.training.bptt={bptt} x batch_size={lanes} is too long for a training text "
-            f"of {len(train_ids)} characters"
-        )
-    carried = {"state": None}
-
-    def batches(generator: torch.Generator):
-        offset = int(torch.randint(bptt, (1,), generator=generator))
-        span = (len(train_ids) - offset - 1) // (lanes * bptt) * bptt
-        x = train_ids[offset : offset + lanes * span].view(lanes, span)
-        y = train_ids[offset + 1 : offset + 1 + lanes * span].view(lanes, span)
-        carried["state"] = None
-        return [(x[:, k : k + bptt], y[:, k : k + bptt]) for k in range(0, span, bptt)]
-
-    def loss_fn(m: CharLM, batch):
-        logits, state = m(batch[0], carried["state"])
-        carried["state"] = detach_state(state)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1))
-
-    result = train(model, batches, loss_fn, config=training, val_loss_fn=lambda m: stream_nats(m, val_ids), desc="hafez")
+    result = train_on_stream(model, train_ids, val_ids, training, desc="hafez")
     history = pd.DataFrame(result.history)
     history["best"] = history["epoch"] == result.best_epoch
     logger.info("Trained %d parameters; best epoch %d.", parameter_count(model), result.best_epoch)
     return result.model.cpu(), history
+
+
+def _start_from(model: CharLM, pretrained: CharLM | None) -> None:
+    """Load the pretrained weights into ``model``, or say why they cannot serve it."""
+    if pretrained is None:
+        raise MissingInputError(
+            "hafez.init_from=pretrained needs a pretrained model, and none has been saved: "
+            "run `kedro run --pipeline hafez_pretrain` first, with the same --env"
+        )
+    if pretrained.config.alphabet != model.config.alphabet:
+        raise InputDataError(
+            "the pretrained model was trained on another alphabet than this corpus's: "
+            "rerun `kedro run --pipeline hafez_pretrain` on this corpus"
+        )
+    try:
+        model.load_state_dict(pretrained.state_dict())
+    except RuntimeError:
+        raise ParameterError(
+            f"the pretrained model is {describe(pretrained.config)}, hafez.model asks for {describe(model.config)}: "
+            "use the sizes it was pretrained with, or rerun hafez_pretrain"
+        ) from None
 
 
 def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, history: pd.DataFrame, hafez: HafezParams) -> dict:
@@ -233,6 +236,6 @@ def measure_corpus_form(clean_text: str) -> dict:
 
 def plot_loss(history: pd.DataFrame, hafez: HafezParams) -> Figure:
     """Training and validation loss of the character model (a reporting node)."""
-    model = hafez.model
-    title = f"Character model loss ({model.cell} {model.num_layers}×{model.hidden_size}, bptt {hafez.training.bptt})"
+    start = ", fine-tuned" if hafez.init_from == "pretrained" else ""
+    title = f"Character model loss ({describe(hafez.model)}, bptt {hafez.training.bptt}{start})"
     return loss_curves(history, title, "nats / character")

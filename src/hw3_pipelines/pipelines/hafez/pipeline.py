@@ -9,7 +9,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     return training_pipeline() + sampling_pipeline()
 
 
-def training_pipeline() -> Pipeline:
+def corpus_pipeline() -> Pipeline:
+    """The Divan, cleaned, split by ghazals and encoded: what hafez_pretrain needs of it too."""
     return Pipeline(
         [
             node(nodes.load_corpus, "params:hafez", "hafez_raw_corpus", name="load_hafez_corpus", tags="ingest"),
@@ -20,7 +21,6 @@ def training_pipeline() -> Pipeline:
                 name="clean_hafez_corpus",
                 tags="ingest",
             ),
-            node(nodes.measure_corpus_form, "hafez_clean_corpus", "hafez_form_report", name="measure_hafez_corpus_form", tags="reporting"),
             node(
                 nodes.split_and_encode,
                 ["hafez_clean_corpus", "params:hafez"],
@@ -28,9 +28,17 @@ def training_pipeline() -> Pipeline:
                 name="split_and_encode_hafez_corpus",
                 tags="features",
             ),
+        ]
+    )
+
+
+def training_pipeline() -> Pipeline:
+    return corpus_pipeline() + Pipeline(
+        [
+            node(nodes.measure_corpus_form, "hafez_clean_corpus", "hafez_form_report", name="measure_hafez_corpus_form", tags="reporting"),
             node(
                 nodes.train_char_lm,
-                ["hafez_token_ids", "hafez_vocab", "params:hafez"],
+                ["hafez_token_ids", "hafez_vocab", "hafez_pretrained_model", "params:hafez"],
                 ["hafez_model", "hafez_training_history"],
                 name="train_hafez_model",
                 tags="training",

@@ -1,0 +1,57 @@
+"""Training a character model on one long stream with truncated backpropagation through time.
+
+Both hafez pipelines train this way: the Divan (``hafez``) and the other poets' ghazals
+(``hafez_pretrain``) are each one stream of characters, ghazals separated by a blank line.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import torch
+from pydantic import Field
+from torch.nn import functional as F
+
+from hw3_pipelines.errors import ParameterError
+from hw3_pipelines.modeling.char_lm import CharLM, detach_state, stream_nats
+from hw3_pipelines.modeling.training import TrainConfig, TrainResult, train
+
+
+class StreamTrainConfig(TrainConfig):
+    bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
+
+
+def train_on_stream(
+    model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor, config: StreamTrainConfig, desc: str
+) -> TrainResult:
+    """Train ``model`` on ``train_ids`` and keep the epoch with the lowest loss on ``val_ids``.
+
+    Each epoch cuts the training stream, from a fresh random offset, into
+    ``config.batch_size`` contiguous lanes and walks them ``config.bptt`` characters at a
+    time. The RNN state is carried from one chunk to the next (detached, so gradients flow
+    back at most ``bptt`` steps), so the model learns to use context from earlier
+    couplets: a ghazal repeats its refrain (radif) and rhyme at the end of every couplet.
+    ``desc`` names the run in progress lines and errors (``hafez``, ``hafez_pretrain``).
+    """
+    bptt, lanes = config.bptt, config.batch_size
+    if len(train_ids) <= 2 * bptt * lanes:
+        raise ParameterError(
+            f"{desc}.training.bptt={bptt} x batch_size={lanes} is too long for a training text "
+            f"of {len(train_ids)} characters"
+        )
+    carried = {"state": None}
+
+    def batches(generator: torch.Generator):
+        offset = int(torch.randint(bptt, (1,), generator=generator))
+        span = (len(train_ids) - offset - 1) // (lanes * bptt) * bptt
+        x = train_ids[offset : offset + lanes * span].view(lanes, span)
+        y = train_ids[offset + 1 : offset + 1 + lanes * span].view(lanes, span)
+        carried["state"] = None
+        return [(x[:, k : k + bptt], y[:, k : k + bptt]) for k in range(0, span, bptt)]
+
+    def loss_fn(m: CharLM, batch):
+        logits, state = m(batch[0], carried["state"])
+        carried["state"] = detach_state(state)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1))
+
+    return train(model, batches, loss_fn, config=config, val_loss_fn=lambda m: stream_nats(m, val_ids), desc=desc)

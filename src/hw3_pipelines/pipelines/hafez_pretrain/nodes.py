@@ -1,0 +1,183 @@
+"""Nodes of ``hafez_pretrain``: other poets' ghazals → clean → keep apart from Hafez's
+validation ghazals → encode in the Divan's alphabet → train the hafez model's ``CharLM``.
+
+The pretrained model is the starting point of ``hafez`` with ``init_from: pretrained``. It
+has the sizes of ``hafez.model`` and the alphabet of the Divan, so the fine-tuning run can
+load it as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+
+from hw3_pipelines.errors import InputDataError
+from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig, describe, stream_nats
+from hw3_pipelines.modeling.models import parameter_count
+from hw3_pipelines.modeling.plots import loss_curves
+from hw3_pipelines.modeling.stream_training import train_on_stream
+from hw3_pipelines.modeling.training import make_reproducible, resolve_device
+from hw3_pipelines.parameters import HafezParams, HafezPretrainParams
+from hw3_pipelines.sources import ganjoor
+from hw3_pipelines.text.ghazal import fold, rhyme_agreement
+from hw3_pipelines.text.normalize import clean_report, normalize_line, normalize_poem
+from hw3_pipelines.text.poems import poems_to_text, text_to_poems
+from hw3_pipelines.text.vocab import alphabet, encode
+
+logger = logging.getLogger(__name__)
+
+
+def load_ganjoor_poems(pretrain: HafezPretrainParams) -> list[dict]:
+    """The chosen poets' ghazals from the chosen source (``sources.ganjoor``)."""
+    corpus = pretrain.corpus
+    if corpus.source == "bundled":
+        poems = ganjoor.read_bundled(corpus.poets)
+    elif corpus.source == "folder":
+        poems = ganjoor.read_folder(corpus.folder, corpus.poets)
+    else:
+        poems = ganjoor.read_https(corpus.poets, corpus.base_url)
+    logger.info("Read %d ghazals of %s from the %s source.", len(poems), ", ".join(corpus.poets), corpus.source)
+    return poems
+
+
+def clean_ganjoor_poems(raw_poems: list[dict]) -> tuple[list[dict], dict]:
+    """Normalise every hemistich as the Divan's (``text.normalize``) and report what changed.
+
+    A poem left with an odd number of hemistichs (one dropped as empty) would pair the
+    wrong hemistichs into couplets, so it is dropped and counted.
+    """
+    changes: Counter = Counter()
+    cleaned = []
+    for poem in raw_poems:
+        verses = normalize_poem(poem["verses"], changes)
+        if not verses or len(verses) % 2:
+            changes["empty_poems_dropped" if not verses else "odd_hemistich_poems_dropped"] += 1
+            continue
+        cleaned.append({**poem, "verses": verses})
+    report = clean_report([poem["verses"] for poem in cleaned], changes)
+    report["poems_per_poet"] = dict(Counter(poem["poet"] for poem in cleaned))
+    return cleaned, report
+
+
+def select_pretraining_poems(
+    clean_poems: list[dict], hafez_clean_corpus: str, hafez_split: dict, hafez_vocab: dict
+) -> tuple[str, dict]:
+    """The pretraining text: every clean poem except those that share a hemistich with one of
+    Hafez's held-out ghazals (validation and cache tuning), or hold a character outside
+    the Divan's alphabet.
+
+    Hemistichs are compared with spaces removed and letter variants folded
+    (``text.ghazal.fold``), so a line Hafez took from Saadi is caught even where the two
+    editions space or spell it differently. Hemistichs shared with Hafez's training ghazals
+    are counted but kept: the fine-tuning run sees those ghazals anyway.
+    """
+    divan = text_to_poems(hafez_clean_corpus)
+    held_out = hafez_split["val_poems"] + hafez_split.get("tune_poems", [])
+    validation = {_line_key(line): i for i in held_out for line in divan[i]}
+    training = {_line_key(line) for i in hafez_split["train_poems"] for line in divan[i]}
+    kept, overlaps, unseen, training_overlap = [], [], Counter(), 0
+    for poem in clean_poems:
+        shared = [(line, validation[_line_key(line)]) for line in poem["verses"] if _line_key(line) in validation]
+        characters = set("".join(poem["verses"])) - hafez_vocab.keys()
+        if shared:
+            overlaps += [{"url": poem["url"], "hemistich": line, "hafez_ghazal": i} for line, i in shared]
+        elif characters:
+            unseen.update(characters)
+        else:
+            kept.append(poem)
+            training_overlap += sum(_line_key(line) in training for line in poem["verses"])
+    if not kept:
+        raise InputDataError("no pretraining poem is left after removing Hafez's validation ghazals")
+    text = poems_to_text([poem["verses"] for poem in kept])
+    report = {
+        "poems_in": len(clean_poems),
+        "poems_kept": len(kept),
+        "characters_kept": len(text),
+        "poems_per_poet": dict(Counter(poem["poet"] for poem in kept)),
+        "dropped_sharing_a_held_out_hafez_hemistich": len({o["url"] for o in overlaps}),
+        "held_out_hafez_hemistichs_shared": overlaps,
+        "dropped_for_characters_outside_the_alphabet": dict(unseen),
+        "hafez_training_hemistichs_shared_and_kept": training_overlap,
+    }
+    logger.info(
+        "Kept %d of %d poems (%d characters); %d dropped for sharing a hemistich with Hafez's held-out ghazals.",
+        len(kept), len(clean_poems), len(text), report["dropped_sharing_a_held_out_hafez_hemistich"],
+    )
+    return text, report
+
+
+def _line_key(line: str) -> str:
+    return fold(line).replace(" ", "")
+
+
+def split_and_encode_pretraining(pretrain_text: str, hafez_vocab: dict, pretrain: HafezPretrainParams) -> dict:
+    """A seeded split by whole poems (the held-out share picks the best epoch), encoded in
+    the Divan's alphabet."""
+    poems = text_to_poems(pretrain_text)
+    n_val = max(1, round(len(poems) * pretrain.split.val_fraction))
+    if n_val >= len(poems):
+        raise InputDataError(f"the pretraining text has {len(poems)} poems: too few to hold out {n_val}")
+    val = set(np.random.default_rng(pretrain.split.seed).permutation(len(poems))[:n_val].tolist())
+    return {
+        "train": encode(poems_to_text([poem for i, poem in enumerate(poems) if i not in val]) + "\n", hafez_vocab),
+        "val": encode(poems_to_text([poem for i, poem in enumerate(poems) if i in val]) + "\n", hafez_vocab),
+    }
+
+
+def pretrain_char_lm(
+    streams: dict, hafez_vocab: dict, hafez: HafezParams, pretrain: HafezPretrainParams
+) -> tuple[CharLM, pd.DataFrame]:
+    """Train ``hafez.model``'s architecture on the other poets (``modeling.stream_training``).
+
+    Dropout may differ from the fine-tuning run's (``hafez_pretrain.dropout``): 28 times the
+    Divan's text needs less of it. It is no weight, so fine-tuning applies its own."""
+    training = pretrain.training
+    make_reproducible(training.seed, training.num_threads)
+    device = resolve_device(training.device)
+    sizes = hafez.model.model_dump()
+    if pretrain.dropout is not None:
+        sizes["dropout"] = pretrain.dropout
+    config = CharLMConfig(vocab_size=len(hafez_vocab), alphabet=alphabet(hafez_vocab), **sizes)
+    model = CharLM(config).to(device)
+    train_ids = torch.from_numpy(streams["train"]).to(device)
+    val_ids = torch.from_numpy(streams["val"]).to(device)
+    result = train_on_stream(model, train_ids, val_ids, training, desc="hafez_pretrain")
+    history = pd.DataFrame(result.history)
+    history["best"] = history["epoch"] == result.best_epoch
+    logger.info("Pretrained %d parameters; best epoch %d.", parameter_count(model), result.best_epoch)
+    return result.model.cpu(), history
+
+
+def evaluate_pretrained(model: CharLM, streams: dict, hafez_token_ids: dict, history: pd.DataFrame) -> dict:
+    """The pretrained model's loss on held-out poems of the other poets and, before any
+    fine-tuning, on Hafez's validation ghazals: how far the other poets carry on their own."""
+    with torch.no_grad():
+        scores = {
+            "val_nats_per_char": stream_nats(model.eval(), torch.from_numpy(streams["val"])),
+            "hafez_val_nats_per_char_before_fine_tuning": stream_nats(model, torch.from_numpy(hafez_token_ids["val"])),
+        }
+    return {
+        **scores,
+        "model": describe(model.config),
+        "parameters": parameter_count(model),
+        "train_characters": len(streams["train"]),
+        "val_characters": len(streams["val"]),
+        "epochs": len(history),
+        "best_epoch": int(history.loc[history["best"], "epoch"].iloc[0]),
+        "training_seconds": round(float(history["seconds"].sum()), 1),
+    }
+
+
+def measure_rhyme_agreement(clean_poems: list[dict]) -> dict:
+    """The form finder (``text.ghazal``) against Ganjoor's own ``RhymeLetters``."""
+    return rhyme_agreement([(poem["verses"], normalize_line(poem["rhyme_letters"] or ""), poem["poet"]) for poem in clean_poems])
+
+
+def plot_pretrain_loss(history: pd.DataFrame, hafez: HafezParams, pretrain: HafezPretrainParams) -> Figure:
+    title = f"Pretraining loss on {len(pretrain.corpus.poets)} poets ({describe(hafez.model)}, bptt {pretrain.training.bptt})"
+    return loss_curves(history, title, "nats / character")
