@@ -51,7 +51,7 @@ def case_params(shipped: dict, case: dict, epochs: int) -> HafezParams:
 
 def run_case(name: str, params: HafezParams, streams: dict, vocab: dict) -> dict:
     started = time.perf_counter()
-    model, history = nodes.train_char_lm(streams, vocab, params)
+    model, history = nodes.train_char_lm(streams, vocab, None, params)
     seconds = time.perf_counter() - started
     best = history[history["best"]].iloc[0]
     dynamic = params.evaluation.dynamic

@@ -164,7 +164,7 @@ def bench_hafez(epochs: int, device: torch.device) -> dict:
     n_chars = len(streams["train"]) - 1
 
     reset_peak(device)
-    _, history = hafez.train_char_lm(streams, vocab, params)
+    _, history = hafez.train_char_lm(streams, vocab, None, params)
     results["project"] = summarize(list(history["seconds"]), n_chars, device)
     results["project_steps"] = summarize(list(history["seconds"] - history["val_seconds"]), n_chars, device)
 

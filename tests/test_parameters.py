@@ -4,13 +4,18 @@ import pytest
 from kedro.validation.exceptions import ParameterValidationError
 from pydantic import ValidationError
 
-from hw3_pipelines.parameters import BtcParams, HafezParams, RnnTheoryParams
+from hw3_pipelines.parameters import (
+    BtcParams,
+    HafezParams,
+    HafezPretrainParams,
+    RnnTheoryParams,
+)
 from tests.conftest import TEST_DATA, conf_parameters, deep_merge, run_pipeline
 
-MODELS = {"btc": BtcParams, "hafez": HafezParams, "rnn_theory": RnnTheoryParams}
+MODELS = {"btc": BtcParams, "hafez": HafezParams, "hafez_pretrain": HafezPretrainParams, "rnn_theory": RnnTheoryParams}
 
 
-@pytest.mark.parametrize("env", ["base", "test", "distribution", "long"])
+@pytest.mark.parametrize("env", ["base", "test", "distribution", "long", "pretrained"])
 @pytest.mark.parametrize("section", sorted(MODELS))
 def test_shipped_parameters_are_valid(section, env):
     MODELS[section].model_validate(conf_parameters(section, env))
@@ -32,6 +37,7 @@ def test_shipped_parameters_are_valid(section, env):
         ({"training": {"device": "gpu0"}}, ("training", "device"), "not a torch device"),
         ({"ingest": {"source": "csv", "csv_path": None}}, ("ingest",), "needs csv_path"),
         ({"ingest": {"source": "bloomberg"}}, ("ingest", "source"), "'auto', 'yfinance', 'csv' or 'bundled'"),
+        ({"validation": {"max_spike_ratio": 1.0}}, ("validation", "max_spike_ratio"), "greater than 1"),
     ],
 )
 def test_bad_btc_values_name_their_key(overrides, location, message):
@@ -64,6 +70,10 @@ def test_unknown_keys_are_rejected_with_the_closest_valid_one(section, overrides
         ({"training": {"ema_decay": 1.0}}, ("training", "ema_decay"), "less than 1"),
         ({"evaluation": {"dynamic": {"segment": 1}}}, ("evaluation", "dynamic", "segment"), "greater than or equal to 2"),
         ({"evaluation": {"dynamic": {"learning_rate": 0}}}, ("evaluation", "dynamic", "learning_rate"), "greater than 0"),
+        ({"evaluation": {"cache": {"weights": [1.0]}}}, ("evaluation", "cache", "weights", 0), "less than 1"),
+        ({"init_from": "checkpoint"}, ("init_from",), "'scratch' or 'pretrained'"),
+        ({"split": {"tune_fraction": -0.1}}, ("split", "tune_fraction"), "greater than or equal to 0"),
+        ({"sample": {"max_couplets": 3, "min_couplets": 5}}, ("sample",), "max_couplets 3 is below min_couplets 5"),
     ],
 )
 def test_bad_hafez_values_name_their_key(overrides, location, message):
@@ -84,3 +94,19 @@ def test_a_misspelt_key_stops_the_run_before_any_node(project_copy, pipeline):
 def test_a_bad_value_stops_the_hafez_sample_run_too(project_copy):
     with pytest.raises(ParameterValidationError, match="temperature"):
         run_pipeline(project_copy, "hafez_sample", {"hafez": {"sample": {"temperature": -1}}})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "location", "message"),
+    [
+        ({"corpus": {"source": "folder", "folder": None}}, ("corpus",), "needs folder"),
+        ({"corpus": {"source": "ftp"}}, ("corpus", "source"), "'bundled', 'folder' or 'https'"),
+        ({"corpus": {"poets": []}}, ("corpus", "poets"), "at least 1 item"),
+        ({"dropout": 1.0}, ("dropout",), "less than 1"),
+    ],
+)
+def test_bad_hafez_pretrain_values_name_their_key(overrides, location, message):
+    with pytest.raises(ValidationError) as caught:
+        HafezPretrainParams.model_validate(deep_merge(conf_parameters("hafez_pretrain"), overrides))
+    (error,) = caught.value.errors()
+    assert error["loc"] == location and message in error["msg"]

@@ -53,6 +53,7 @@ class BtcIngest(Strict):
 class BtcValidation(Strict):
     max_gap_days: NonNegativeInt
     min_rows: PositiveInt
+    max_spike_ratio: Annotated[float, Field(gt=1)]
 
 
 class RegressorParams(Strict):
@@ -149,20 +150,36 @@ class DynamicEvaluation(Strict):
     steps: PositiveInt = 1
 
 
+class CacheGrid(Strict):
+    """The neural cache's settings to try on the tuning ghazals; the best is kept."""
+
+    weights: Annotated[list[OpenFraction], Field(min_length=1)]
+    sharpness: Annotated[list[PositiveFloat], Field(min_length=1)]
+
+
 class HafezEvaluation(Strict):
     ngram_orders: Annotated[list[PositiveInt], Field(min_length=1)]
     dynamic: DynamicEvaluation | None = None
+    cache: CacheGrid | None = None
 
 
 class HafezSample(Strict):
     seed_text: Annotated[str, Field(min_length=1)]
     ghazals: PositiveInt
     min_couplets: NonNegativeInt  # a ghazal may not end sooner
+    max_couplets: PositiveInt | None = None  # nor later
     max_chars: PositiveInt
     temperature: PositiveFloat
     top_k: PositiveInt | None = None
     seed: int
-    keep_radif: bool = False  # also a sample constrained to end each couplet in the matla's radif
+    cache: bool = False  # mix the tuned neural cache into every draw
+    form_aware: bool = False  # also a sample that keeps each ghazal's radif and qafiya, reported apart
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> HafezSample:
+        if self.max_couplets is not None and self.max_couplets < self.min_couplets:
+            raise ValueError(f"max_couplets {self.max_couplets} is below min_couplets {self.min_couplets}")
+        return self
 
 
 INIT_FROM = ("scratch", "pretrained")

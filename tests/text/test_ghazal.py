@@ -8,9 +8,9 @@ import pytest
 from hw3_pipelines.text.ghazal import (
     form_report,
     ghazal_form,
-    missing_radif,
     qafiya,
     radif,
+    rhyme_agreement,
 )
 from hw3_pipelines.text.normalize import normalize_poems
 
@@ -57,17 +57,17 @@ def test_form_of_the_divan():
     assert report["radif_kept_share"] > 0.98 and report["qafiya_kept_share"] > 0.9
 
 
-def test_missing_radif_completes_only_later_second_hemistichs():
-    assert missing_radif(WITH_RADIF) == " را"  # the last couplet dropped it
-    assert missing_radif(WITH_RADIF[:4]) == ""  # kept
-    assert missing_radif(WITH_RADIF[:5]) == ""  # a first hemistich
-    assert missing_radif(WITH_RADIF[:2]) == ""  # the matla itself
-    assert missing_radif(FIRST) == ""  # no radif to keep
-    assert missing_radif([*WITH_RADIF[:4], "غرور حسنت", "که پرسشی نکنی "]) == "را"
-
-
 def test_shares_with_nothing_to_count_are_none_not_zero():
     report = form_report([FIRST])
     assert report["share_with_radif"] == 0.0 and report["radif_kept_share"] is None
     assert report["qafiya_kept_share"] == 1.0
     assert form_report([])["share_with_radif"] is None
+
+
+def test_rhyme_agreement_counts_exact_and_longer_readings_of_the_same_rhyme():
+    saadi = ["اول دفتر به نام ایزد دانا", "صانع پروردگار حی توانا", "اکبر و اعظم خدای عالم و آدم", "صورت خوب آفرید و سیرت زیبا"]
+    report = rhyme_agreement([(FIRST, "لها", "hafez"), (WITH_RADIF, "ارا", "hafez"), (saadi, "ا", "saadi"), (saadi, "ب", "saadi")])
+    assert report["poems"] == 4 and report["exact"] == 0.5  # FIRST's "لها", WITH_RADIF's qafiya "ا" + radif "را"
+    assert report["ours_ends_in_theirs"] == 0.75  # Saadi's "انا" read longer than Ganjoor's "ا"
+    assert report["by_group"]["saadi"] == {"poems": 2, "exact": 0.0, "ours_ends_in_theirs": 0.5, "theirs_ends_in_ours": 0.0}
+    assert report["disagreement_examples"] == [{"group": "saadi", "ours": "انا", "theirs": "ب"}]

@@ -77,15 +77,24 @@ class CharLM(nn.Module):
 
     def forward(self, ids: torch.Tensor, state: list | None = None):
         """Return next-character logits ``(batch, time, vocab)`` and the per-layer states."""
+        hidden, states = self.features(ids, state)
+        return self.logits(hidden), states
+
+    def features(self, ids: torch.Tensor, state: list | None = None):
+        """The last layer's output ``(batch, time, hidden)``, which the head reads (and the
+        neural cache compares), and the per-layer states."""
         x = self._dropout(self._embed(ids))
         states = []
         for k, layer in enumerate(self.layers):
             x, layer_state = self._run_layer(layer, x, None if state is None else state[k])
             states.append(layer_state)
             x = self._dropout(x)
+        return x, states
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         if self.config.tie_weights:
-            return F.linear(self.projection(x), self.embedding.weight, self.head_bias), states
-        return self.head(x), states
+            return F.linear(self.projection(hidden), self.embedding.weight, self.head_bias)
+        return self.head(hidden)
 
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
         p = self.config.embedding_dropout
@@ -147,50 +156,127 @@ def stream_nats(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
     return total / (len(ids) - 1)
 
 
+LineEnd = Callable[[list[int], Callable[[int, list[list[int]]], list[float]]], tuple[int, list[int]]]
+
+
 @torch.no_grad()
 def generate(
     model: CharLM, prompt: list[int], newline: int, poems: int, max_chars: int, temperature: float,
-    top_k: int | None, min_lines: int = 0, before_line_end: Callable[[list[int]], list[int]] | None = None,
+    top_k: int | None, min_lines: int = 0, max_lines: int | None = None, line_end: LineEnd | None = None,
+    cache=None,
 ) -> list[int]:
     """Sample characters after ``prompt`` until ``poems`` poems have ended (a blank line) or
-    ``max_chars`` characters; temperature and top-k shape each draw. A poem may not end
-    before ``min_lines`` lines: the blank line is then not drawn, and a line starts instead.
+    ``max_chars`` characters; temperature and top-k shape each draw.
 
-    ``before_line_end(poem)``, when given, is called with the ids of the poem so far each
-    time a line is about to end; the ids it returns are written (and read by the model)
-    before the line break, which is how constrained sampling forces a line's ending.
+    The model decides where a poem ends, within bounds: not before ``min_lines`` lines nor
+    after an odd number of lines (a couplet is two), and at ``max_lines`` it must.
+
+    ``line_end(poem, score)``, when given, is called each time a line is about to end,
+    with the ids of the poem so far and a function ``score(back, candidates)`` that gives
+    the model's log-probability of each candidate (a list of ids) written in place of the
+    line's last ``back`` ids. It returns ``(back, ids)``: how many ids to take back, and
+    what to write instead before the line break. That is how form-aware sampling chooses
+    a line's last word.
+
+    ``cache`` (a ``modeling.neural_cache.NeuralCache``) mixes the memory of the poem being
+    written into every draw.
     """
     model = model.eval()
+    reader = _Reader(model, prompt, newline, cache)
     out: list[int] = []
     poem = list(prompt)
-    logits, state = model(torch.as_tensor(prompt)[None])
-    logits = logits[0, -1]
-    ended, previous, lines = 0, int(prompt[-1]), sum(1 for token in prompt if token == newline)
+    ended, lines = 0, sum(1 for token in prompt if token == newline)
     while len(out) < max_chars:
-        logits = logits / temperature
-        if previous == newline and lines < min_lines:
+        previous = poem[-1] if poem else newline
+        logits = torch.log(reader.next_char_probs()) / temperature
+        at_line_start = previous == newline
+        if at_line_start and (lines == 0 or lines < min_lines or lines % 2):
             logits[newline] = float("-inf")
         if top_k:
             kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
             logits = logits.masked_fill(logits < kth, float("-inf"))
-        token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
+        if at_line_start and max_lines and lines >= max_lines:
+            token = newline
+        else:
+            token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
         written = [token]
-        poem_ended = token == newline and previous == newline
-        if poem_ended:
+        if token == newline and at_line_start:
             ended, lines = ended + 1, 0
+            out.append(token)
             if ended == poems:
-                out.append(token)
                 break
-        elif token == newline:
+            reader.read(token, poem_ended=True)
+            poem = []
+            continue
+        if token == newline:
             lines += 1
-            if before_line_end is not None:
-                written = [*before_line_end(poem), token]
+            if line_end is not None:
+                back, ending = line_end(poem, reader.score)
+                reader.take_back(back)
+                del out[len(out) - back :], poem[len(poem) - back :]
+                written = [*ending, token]
         for char in written:
             out.append(char)
             poem.append(char)
-            logits, state = model(torch.tensor([[char]]), state)
-        if poem_ended:
-            poem = []
-        previous = token
-        logits = logits[0, -1]
+            reader.read(char)
     return out
+
+
+class _Reader:
+    """The model reading what is written, able to take back the current line.
+
+    It keeps the model's output and state after each character of the current line, so a
+    line's ending can be rewritten without reading the poem again.
+    """
+
+    def __init__(self, model: CharLM, prompt: list[int], newline: int, cache) -> None:
+        self.model, self.newline, self.cache = model, newline, cache
+        hidden, state = model.features(torch.as_tensor(prompt)[None])
+        if cache is not None:
+            cache.reset()
+            cache.remember(hidden[0, :-1], prompt[1:])
+        self.line = [(hidden[0, -1], state)]
+
+    def next_char_probs(self) -> torch.Tensor:
+        hidden, _ = self.line[-1]
+        probs = torch.softmax(self.model.logits(hidden).float(), dim=-1)
+        return probs if self.cache is None else self.cache.mix(hidden[None], probs[None])[0]
+
+    def read(self, char: int, poem_ended: bool = False) -> None:
+        hidden, state = self.line[-1]
+        if self.cache is not None:
+            self.cache.reset() if poem_ended else self.cache.remember(hidden[None], [char])
+        output, state = self.model.features(torch.tensor([[char]]), state)
+        reading = (output[0, -1], state)
+        self.line = [reading] if char == self.newline else [*self.line, reading]
+
+    def take_back(self, count: int) -> None:
+        if count:
+            del self.line[-count:]
+            if self.cache is not None:
+                self.cache.forget(count)
+
+    def score(self, back: int, candidates: list[list[int]]) -> list[float]:
+        """Log-probability of each candidate written after taking back ``back`` ids (the
+        model alone, without the cache), all candidates in one batch."""
+        hidden, state = self.line[len(self.line) - 1 - back]
+        first = torch.log_softmax(self.model.logits(hidden).float(), dim=-1)
+        longest = max(len(c) for c in candidates)
+        scores = torch.stack([first[c[0]] for c in candidates])
+        if longest > 1:
+            rest = torch.zeros(len(candidates), longest - 1, dtype=torch.long)
+            for row, c in enumerate(candidates):
+                rest[row, : len(c) - 1] = torch.as_tensor(c[:-1])
+            output, _ = self.model.features(rest, _repeat_state(state, len(candidates)))
+            log_probs = torch.log_softmax(self.model.logits(output).float(), dim=-1)
+            for row, c in enumerate(candidates):
+                steps = torch.arange(len(c) - 1)
+                scores[row] += log_probs[row, steps, torch.tensor(c[1:], dtype=torch.long)].sum()
+        return scores.tolist()
+
+
+def _repeat_state(state, n: int):
+    """A batch-of-one recurrent state repeated ``n`` times along the batch."""
+    if isinstance(state, (list, tuple)):
+        return type(state)(_repeat_state(s, n) for s in state)
+    return state.expand(-1, n, -1).contiguous()

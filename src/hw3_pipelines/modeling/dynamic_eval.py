@@ -18,25 +18,42 @@ from hw3_pipelines.modeling.char_lm import detach_state, next_char_segments
 from hw3_pipelines.progress import track
 
 
-def dynamic_nats(model: nn.Module, ids: torch.Tensor, segment: int, learning_rate: float, steps: int = 1) -> float:
+def dynamic_nats(
+    model: nn.Module, ids: torch.Tensor, segment: int, learning_rate: float, steps: int = 1, cache=None
+) -> float:
     """Mean cross-entropy (nats/char) of ``ids`` under score-then-adapt; ``model`` is untouched.
 
     The recurrent state is carried from one segment's scoring pass to the next, as in
-    ``stream_nats``; dropout stays off (eval mode) while adapting.
+    ``stream_nats``; dropout stays off (eval mode) while adapting. With ``cache`` (a
+    ``modeling.neural_cache.NeuralCache``) each segment is scored by the adapted model
+    mixed with the cache; the adaptation itself learns from the model's own loss.
     """
     adapted = copy.deepcopy(model).eval()
     optimizer = torch.optim.SGD(adapted.parameters(), lr=learning_rate)
+    if cache is not None:
+        cache.reset()
     total, state = 0.0, None
     segments = next_char_segments(ids, segment)
     for x, y in track(segments, len(segments), "dynamic evaluation", unit="segment"):
         for step in range(steps):
-            logits, next_state = adapted(x, state)
+            hidden, next_state = adapted.features(x, state)
+            logits = adapted.logits(hidden)
             loss = F.cross_entropy(logits[0], y[0])
             if step == 0:
-                total += loss.item() * y.shape[1]
+                total += _scored(loss, hidden, logits, x, y, cache)
                 scored_state = detach_state(next_state)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
         state = scored_state
     return total / (len(ids) - 1)
+
+
+def _scored(loss, hidden, logits, x, y, cache) -> float:
+    """The segment's summed loss: the model's, or the model's mixed with the cache."""
+    if cache is None:
+        return loss.item() * y.shape[1]
+    with torch.no_grad():
+        probs = torch.softmax(logits[0].float(), dim=-1)
+        mixed = cache.mix(hidden[0], probs, x[0].tolist(), y[0].tolist())
+        return float(-torch.log(mixed[torch.arange(y.shape[1]), y[0]]).sum())

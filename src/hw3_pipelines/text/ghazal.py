@@ -86,20 +86,32 @@ def form_report(poems: list[list[str]]) -> dict:
     }
 
 
-def missing_radif(lines: list[str]) -> str:
-    """What the last of ``lines``, about to end, must add to end in its ghazal's radif.
-
-    Non-empty only for the second hemistich of a couplet after the matla, in a ghazal
-    whose matla sets a radif, when the line does not already end in it: then it is the
-    radif as the matla writes it, after a space. Constrained sampling appends it.
-    """
+def required_ending(lines: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """What the last of ``lines``, about to end, must end in: ``(qafiya, radif words as the
+    matla writes them)``. ``None`` unless it is the second hemistich of a couplet after the
+    matla, in a ghazal whose matla sets a qafiya or a radif."""
     if len(lines) < 4 or len(lines) % 2:
-        return ""
+        return None
     refrain = radif(lines[0], lines[1])
-    if not refrain or tuple(fold(lines[-1]).split()[-len(refrain) :]) == refrain:
-        return ""
-    words = " ".join(lines[1].split()[-len(refrain) :])
-    return words if lines[-1].endswith(" ") else " " + words
+    rhyme = qafiya(lines[0], lines[1], refrain)
+    if not (refrain or rhyme):
+        return None
+    return rhyme, tuple(lines[1].split()[len(lines[1].split()) - len(refrain) :]) if refrain else ()
+
+
+def keeps_form(line: str, rhyme: str, refrain: tuple[str, ...]) -> bool:
+    """Whether ``line`` ends in the radif and, before it, in the qafiya's letters."""
+    words = fold(line).split()
+    folded = tuple(fold(word) for word in refrain)
+    if refrain and tuple(words[len(words) - len(folded) :]) != folded:
+        return False
+    return _rhyme_part(line, folded).endswith(rhyme)
+
+
+def rhyme_words(word_counts: dict[str, int], rhyme: str, limit: int) -> list[str]:
+    """The ``limit`` most frequent words that end in the qafiya's letters."""
+    fitting = [word for word in word_counts if fold(word).endswith(rhyme)]
+    return sorted(fitting, key=lambda word: (-word_counts[word], word))[:limit]
 
 
 def rhyme_agreement(poems: list[tuple[list[str], str, str]]) -> dict:

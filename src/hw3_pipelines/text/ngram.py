@@ -56,5 +56,8 @@ class KneserNey:
     def nats_per_char(self, text: str, start: int = 0) -> float:
         """Mean negative log-likelihood of ``text[start:]``, each character given the ones
         before it (``start=1`` scores the same targets as a model fed the first character)."""
-        nll = sum(-math.log(self.prob(text[i], text[max(0, i - self.order + 1) : i])) for i in range(start, len(text)))
-        return nll / (len(text) - start)
+        return math.fsum(self.char_nats(text, start)) / (len(text) - start)
+
+    def char_nats(self, text: str, start: int = 0) -> list[float]:
+        """The negative log-likelihood of each character of ``text[start:]``."""
+        return [-math.log(self.prob(text[i], text[max(0, i - self.order + 1) : i])) for i in range(start, len(text))]

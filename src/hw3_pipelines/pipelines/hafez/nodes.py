@@ -11,6 +11,8 @@ import importlib.resources
 import json
 import logging
 import math
+from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ import torch
 from matplotlib.figure import Figure
 
 from hw3_pipelines.errors import InputDataError, MissingInputError, ParameterError
+from hw3_pipelines.forecasting.metrics import loss_difference_test
 from hw3_pipelines.modeling.char_lm import (
     CharLM,
     CharLMConfig,
@@ -27,16 +30,24 @@ from hw3_pipelines.modeling.char_lm import (
     stream_nats,
 )
 from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
+from hw3_pipelines.modeling.form_aware import FormAwareLineEnd
 from hw3_pipelines.modeling.models import parameter_count
+from hw3_pipelines.modeling.neural_cache import (
+    CacheSettings,
+    NeuralCache,
+    cache_nats,
+    hidden_states,
+    tune_cache,
+)
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.modeling.stream_training import train_on_stream
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams, HafezSample
 from hw3_pipelines.progress import track
-from hw3_pipelines.text.ghazal import form_report, missing_radif
+from hw3_pipelines.text.ghazal import form_report
 from hw3_pipelines.text.ngram import KneserNey
 from hw3_pipelines.text.normalize import normalize_line, normalize_poems
-from hw3_pipelines.text.poems import poems_to_text, text_to_poems
+from hw3_pipelines.text.poems import poem_numbers, poems_to_text, text_to_poems
 from hw3_pipelines.text.verse_metrics import verse_report
 from hw3_pipelines.text.vocab import alphabet, build_vocab, decode, encode
 
@@ -142,13 +153,31 @@ def _start_from(model: CharLM, pretrained: CharLM | None) -> None:
         ) from None
 
 
-def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, history: pd.DataFrame, hafez: HafezParams) -> dict:
+def tune_neural_cache(model: CharLM, streams: dict, vocab: dict, hafez: HafezParams) -> dict:
+    """The neural cache's weight and sharpness (``modeling.neural_cache``), chosen on the
+    held-out tuning ghazals, never on the validation ones; ``{}`` when the cache is off."""
+    grid = hafez.evaluation.cache
+    if grid is None:
+        return {}
+    if "tune" not in streams:
+        raise ParameterError("hafez.evaluation.cache is tuned on held-out training ghazals: set hafez.split.tune_fraction above 0")
+    make_reproducible(hafez.training.seed, hafez.training.num_threads)
+    settings, report = tune_cache(model, torch.from_numpy(streams["tune"]), vocab["\n"], grid.weights, grid.sharpness)
+    logger.info("Neural cache: weight %s, sharpness %s (%.4f nats/char on the tuning ghazals, %.4f without).",
+                settings.weight, settings.sharpness, report["tune_nats_per_char"], report["tune_nats_per_char_without_cache"])
+    return {**asdict(settings), **report}
+
+
+def evaluate_char_lm(
+    model: CharLM, streams: dict, vocab: dict, history: pd.DataFrame, cache_settings: dict, hafez: HafezParams
+) -> dict:
     """Validation loss of the model and of Kneser-Ney n-grams fitted on the same training text.
 
     ``val_nats_per_char`` is the static score of the saved weights, the headline. With
-    weight averaging the raw weights' score at the kept epoch is reported beside it, and
-    with ``evaluation.dynamic`` the score under dynamic evaluation
-    (``modeling.dynamic_eval``) as ``val_nats_per_char_dynamic``.
+    weight averaging the raw weights' score at the kept epoch is reported beside it, with
+    ``evaluation.dynamic`` the score under dynamic evaluation (``modeling.dynamic_eval``)
+    as ``val_nats_per_char_dynamic``, and with the neural cache the scores with the cache
+    (``val_nats_per_char_cache``) and with both (``val_nats_per_char_dynamic_cache``).
     """
     make_reproducible(hafez.training.seed, hafez.training.num_threads)
     val_ids = torch.from_numpy(streams["val"])
@@ -157,15 +186,22 @@ def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, history: pd.Data
     scores = {"val_nats_per_char": nats, "val_bits_per_char": nats / math.log(2)}
     if hafez.training.ema_decay:
         scores["val_nats_per_char_raw_weights"] = float(history.loc[history["best"], "val_loss_raw"].iloc[0])
+    cache = _cache(cache_settings, vocab)
+    if cache is not None:
+        hidden, probs = hidden_states(model, val_ids)
+        scores["val_nats_per_char_cache"] = cache_nats(hidden, probs, val_ids, cache.settings, cache.newline)
     dynamic = hafez.evaluation.dynamic
     if dynamic is not None:
         scores["val_nats_per_char_dynamic"] = dynamic_nats(model, val_ids, **dynamic.model_dump())
+        if cache is not None:
+            scores["val_nats_per_char_dynamic_cache"] = dynamic_nats(model, val_ids, **dynamic.model_dump(), cache=cache)
     train_text, val_text = decode(streams["train"], vocab), decode(streams["val"], vocab)
     orders = hafez.evaluation.ngram_orders
-    ngram = {
-        str(order): KneserNey(order, vocab_size=len(vocab)).fit(train_text).nats_per_char(val_text, start=1)
+    ngram_chars = {
+        str(order): KneserNey(order, vocab_size=len(vocab)).fit(train_text).char_nats(val_text, start=1)
         for order in track(orders, len(orders), "Kneser-Ney orders", unit="order")
     }
+    ngram = {order: math.fsum(chars) / len(chars) for order, chars in ngram_chars.items()}
     best_order = min(ngram, key=ngram.get)
     return {
         **scores,
@@ -173,18 +209,46 @@ def evaluate_char_lm(model: CharLM, streams: dict, vocab: dict, history: pd.Data
         "ngram": ngram,
         "best_ngram_order": int(best_order),
         "beats_best_ngram": nats < ngram[best_order],
+        "dm_vs_best_ngram": _per_ghazal_test(model, val_ids, ngram_chars[best_order], vocab["\n"]),
         "parameters": parameter_count(model),
     }
 
 
-def sample_verse(model: CharLM, vocab: dict, clean_text: str, hafez: HafezParams) -> tuple[str, dict]:
+def _per_ghazal_test(model: CharLM, val_ids: torch.Tensor, ngram_chars: list[float], newline: int) -> dict:
+    """Diebold-Mariano test of the model's loss against the n-gram's, one pair per ghazal
+    (each one's mean nats/char): characters within a ghazal are far from independent,
+    ghazals nearly are. A negative statistic means the model's loss is lower. Fewer than
+    three ghazals allow no test (``None``)."""
+    _, probs = hidden_states(model, val_ids)
+    targets = val_ids[1:]
+    model_chars = -torch.log(probs[torch.arange(len(targets)), targets]).numpy()
+    poems = np.array(poem_numbers(val_ids[:-1].tolist(), newline))
+    means = [(model_chars[poems == k].mean(), np.mean(np.asarray(ngram_chars)[poems == k])) for k in np.unique(poems)]
+    if len(means) < 3:
+        return {"statistic": None, "p_value": None, "ghazals": len(means)}
+    model_means, ngram_means = map(np.array, zip(*means))
+    test = loss_difference_test(model_means, ngram_means)
+    return {"statistic": test["statistic"], "p_value": test["p_value"], "ghazals": test["n"]}
+
+
+def _cache(cache_settings: dict, vocab: dict) -> NeuralCache | None:
+    if not cache_settings:
+        return None
+    return NeuralCache(CacheSettings(cache_settings["weight"], cache_settings["sharpness"]), len(vocab), vocab["\n"])
+
+
+def sample_verse(
+    model: CharLM, vocab: dict, clean_text: str, cache_settings: dict, hafez: HafezParams
+) -> tuple[str, dict]:
     """Continue the seed text into whole ghazals with temperature and top-k sampling,
     seeded, and report on the verse and its form.
 
-    This free sample is the honest one. With ``sample.keep_radif`` a second sample from
-    the same seed is constrained to end every later couplet in its matla's radif
-    (``text.ghazal.missing_radif``); it is reported separately, poems included, under
-    ``keep_radif``.
+    The model decides where a ghazal ends, between ``min_couplets`` and ``max_couplets``.
+    With ``sample.cache`` every draw mixes in the neural cache's memory of the ghazal being
+    written (settings from ``tune_neural_cache``). This free sample is the headline. With
+    ``sample.form_aware`` a second sample from the same seed keeps each ghazal's radif and
+    qafiya by choosing the last word of its couplets (``modeling.form_aware``); it is
+    reported separately, poems included, under ``form_aware``.
     """
     sample = hafez.sample
     seed_text = normalize_line(sample.seed_text)
@@ -193,33 +257,40 @@ def sample_verse(model: CharLM, vocab: dict, clean_text: str, hafez: HafezParams
         raise InputDataError(f"hafez.sample.seed_text has characters outside the model's vocabulary: {unknown}")
     if not seed_text:
         raise InputDataError("hafez.sample.seed_text is empty after normalisation")
-    corpus_lines = [line for poem in text_to_poems(clean_text) for line in poem]
-    poems = _write_ghazals(model, vocab, seed_text, sample)
+    if sample.cache and not cache_settings:
+        raise ParameterError("hafez.sample.cache samples with the tuned neural cache: set hafez.evaluation.cache and rerun hafez")
+    cache = _cache(cache_settings, vocab) if sample.cache else None
+    corpus_poems = text_to_poems(clean_text)
+    corpus_lines = [line for poem in corpus_poems for line in poem]
+    poems = _write_ghazals(model, vocab, seed_text, sample, cache)
     report = {
-        "settings": {
-            key: getattr(sample, key) for key in ("temperature", "top_k", "seed", "ghazals", "min_couplets", "keep_radif")
-        },
+        "settings": sample.model_dump(exclude={"seed_text"}),
         "seed_text": seed_text,
         "ghazals": len(poems),
         **_verse_scores(poems, corpus_lines),
     }
-    if sample.keep_radif:
-
-        def add_radif(poem: list[int]) -> list[int]:
-            return encode(missing_radif(decode(poem, vocab).split("\n")), vocab).tolist()
-
-        constrained = _write_ghazals(model, vocab, seed_text, sample, before_line_end=add_radif)
-        report["keep_radif"] = {**_verse_scores(constrained, corpus_lines), "poems": constrained}
+    if sample.form_aware:
+        words = Counter(word for line in corpus_lines for word in line.split())
+        line_end = FormAwareLineEnd(vocab, words, sample.temperature)
+        constrained = _write_ghazals(model, vocab, seed_text, sample, cache, line_end)
+        report["form_aware"] = {
+            **_verse_scores(constrained, corpus_lines),
+            "endings_rewritten": line_end.rewritten,
+            "qafiyas_without_corpus_words": line_end.without_candidates,
+            "poems": constrained,
+        }
     return poems_to_text(poems), report
 
 
 def _write_ghazals(
-    model: CharLM, vocab: dict, seed_text: str, sample: HafezSample, before_line_end=None
+    model: CharLM, vocab: dict, seed_text: str, sample: HafezSample, cache: NeuralCache | None, line_end=None
 ) -> list[list[str]]:
     torch.manual_seed(sample.seed)
     ids = generate(
         model, encode(seed_text + "\n", vocab).tolist(), vocab["\n"], sample.ghazals, sample.max_chars,
-        sample.temperature, sample.top_k, min_lines=2 * sample.min_couplets, before_line_end=before_line_end,
+        sample.temperature, sample.top_k, min_lines=2 * sample.min_couplets,
+        max_lines=2 * sample.max_couplets if sample.max_couplets else None,
+        line_end=line_end, cache=cache,
     )
     return text_to_poems(seed_text + "\n" + decode(ids, vocab))
 

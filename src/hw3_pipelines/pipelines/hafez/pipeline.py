@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
-from hw3_pipelines.pipelines.hafez import nodes
+from hw3_pipelines.pipelines.hafez import nodes, report
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -44,13 +44,21 @@ def training_pipeline() -> Pipeline:
                 tags="training",
             ),
             node(
+                nodes.tune_neural_cache,
+                ["hafez_model", "hafez_token_ids", "hafez_vocab", "params:hafez"],
+                "hafez_cache_settings",
+                name="tune_hafez_neural_cache",
+                tags="inference",
+            ),
+            node(
                 nodes.evaluate_char_lm,
-                ["hafez_model", "hafez_token_ids", "hafez_vocab", "hafez_training_history", "params:hafez"],
+                ["hafez_model", "hafez_token_ids", "hafez_vocab", "hafez_training_history", "hafez_cache_settings", "params:hafez"],
                 "hafez_metrics",
                 name="evaluate_hafez_model",
                 tags="inference",
             ),
             node(nodes.plot_loss, ["hafez_training_history", "params:hafez"], "hafez_loss_plot", name="plot_hafez_loss", tags="reporting"),
+            node(report.write_hafez_report, ["hafez_metrics", "params:hafez"], "hafez_report", name="write_hafez_report", tags="reporting"),
         ]
     )
 
@@ -60,7 +68,7 @@ def sampling_pipeline() -> Pipeline:
         [
             node(
                 nodes.sample_verse,
-                ["hafez_model", "hafez_vocab", "hafez_clean_corpus", "params:hafez"],
+                ["hafez_model", "hafez_vocab", "hafez_clean_corpus", "hafez_cache_settings", "params:hafez"],
                 ["hafez_samples", "hafez_sample_report"],
                 name="sample_hafez_verse",
                 tags="inference",

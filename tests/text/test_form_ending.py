@@ -1,0 +1,25 @@
+"""What a couplet must end in, and which words can give it that ending."""
+
+from hw3_pipelines.text.ghazal import keeps_form, required_ending, rhyme_words
+
+MATLA = ["صبا به لطف بگو آن غزال رعنا را", "که سر به کوه و بیابان تو داده ای ما را"]
+
+
+def test_only_a_later_couplets_second_hemistich_has_a_required_ending():
+    assert required_ending(MATLA) is None
+    assert required_ending([*MATLA, "شکرفروش که عمرش دراز باد چرا"]) is None
+    assert required_ending([*MATLA, "شکرفروش که عمرش دراز باد چرا", "تفقدی نکند"]) == ("ا", ("را",))
+    assert required_ending(["یک دو", "سه چهار", "پنج", "شش"]) is None  # a matla with no rhyme
+
+
+def test_a_line_keeps_the_form_with_both_radif_and_qafiya():
+    assert keeps_form("تفقدی نکند طوطی شکرخا را", "ا", ("را",))
+    assert not keeps_form("تفقدی نکند طوطی شکرخا", "ا", ("را",))  # no radif
+    assert not keeps_form("تفقدی نکند طوطی شکر را", "ا", ("را",))  # no qafiya before it
+    assert keeps_form("که عشق آسان نمود اول ولی افتاد مشکل ها", "لها", ())
+
+
+def test_rhyme_words_are_the_most_frequent_with_the_ending():
+    counts = {"دانا": 3, "توانا": 5, "دل": 9, "شیدا": 1, "دنیا": 5}
+    assert rhyme_words(counts, "ا", 3) == ["توانا", "دنیا", "دانا"]
+    assert rhyme_words(counts, "انا", 10) == ["توانا", "دانا"]
