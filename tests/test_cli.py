@@ -114,3 +114,36 @@ def test_bf16_forced_on_a_cpu_without_it_is_one_message(kedro_run):
     assert one_message(result).startswith(
         "training.bf16_autocast is true, but this cpu has no bfloat16 kernels for recurrent layers"
     )
+
+
+def test_fine_tuning_before_any_pretraining_names_the_pipeline_to_run(kedro_run):
+    result = kedro_run("--pipelines", "hafez", "--env", "test", "--params", "hafez.init_from=pretrained")
+    assert result.returncode == 1
+    assert one_message(result).startswith(
+        "hafez.init_from=pretrained needs a pretrained model, and none has been saved: run `kedro run --pipeline hafez_pretrain` first"
+    )
+
+
+# What a user sees outside a terminal (CI, a log file), at 80 columns.
+AT_80_COLUMNS = {"COLUMNS": "80"}
+NOISE = ("Traceback", "deprecated", "register_new_resolver", "type hints", "\x1b[")
+
+
+def test_a_successful_run_is_short_free_of_noise_and_ends_with_its_summary(kedro_run):
+    result = kedro_run("--pipeline", "btc", "--env", "test", **AT_80_COLUMNS)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = (result.stdout + result.stderr).splitlines()
+    assert len(lines) <= 80, "\n".join(lines)
+    assert not [line for line in lines if any(noise in line for noise in NOISE)]
+    summary = result.stdout.splitlines()[-12:]
+    assert any("Results:" in line for line in summary) and any("btc_metrics.relative_mae = " in line for line in summary)
+    assert any("btc_distribution_report.md" in line for line in summary)
+    assert "MLflow run" in summary[-1] and "mlflow ui --backend-store-uri sqlite:///" in summary[-1]
+
+
+def test_a_failed_run_says_so_once_in_a_few_lines(kedro_run):
+    result = kedro_run("--pipeline", "btc", "--env", "test", "--params", "btc.trainig.epochs=3", **AT_80_COLUMNS)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert len(output.splitlines()) <= 25, output
+    assert output.count("did you mean 'training'") == 1 and "pydantic.dev" not in output

@@ -31,5 +31,7 @@ def test_notebooks_execute_without_errors(project_copy, monkeypatch):
     for path in sorted((project_copy / "notebooks").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-        images = [o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-        assert images, f"{path.name} showed no figure"
+        outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
+        assert [o for o in outputs if "image/png" in o.get("data", {})], f"{path.name} showed no figure"
+        streams = "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
+        assert "INFO" not in streams and "\x1b[" not in streams, f"{path.name} shows log lines: {streams[:500]}"

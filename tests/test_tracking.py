@@ -63,3 +63,33 @@ def test_tracking_switched_off_by_environment(project_copy):
 )
 def test_metric_leaves_are_the_finite_numbers(report, expected):
     assert metric_leaves(report, "r") == expected
+
+
+def test_a_run_that_fails_in_a_node_is_recorded_as_failed(project_copy):
+    from hw3_pipelines.errors import InputDataError
+
+    with pytest.raises(InputDataError):
+        run_pipeline(project_copy, "btc", {"btc": {"ingest": {"source": "csv", "csv_path": "nope.csv"}}})
+    assert list(runs_in(project_copy / TEST_DATA / "mlflow.db")["status"]) == ["FAILED"]
+
+
+def test_an_interrupted_run_is_recorded_as_killed(project_copy):
+    """Ctrl-C during training: the run is KILLED, not left for MLflow to close as FINISHED."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "kedro", "run", "--pipeline", "hafez", "--env", "test", "--params", "hafez.training.epochs=1000"]
+    process = subprocess.Popen(command, cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = time.monotonic()
+    for line in process.stdout:
+        if "bfloat16 autocast" in line or time.monotonic() - started > 120:
+            break
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode != 0, output
+    assert list(runs_in(project_copy / TEST_DATA / "mlflow.db")["status"]) == ["KILLED"]

@@ -76,3 +76,16 @@ def test_pipeline_renders_in_chromium_without_outside_requests(viz_build, pipeli
         assert node in graph_text
     outside = [url for url in requests if not url.startswith(("http://127.0.0.1:", "data:", "blob:"))]
     assert outside == []
+
+
+LAYERS = ["raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"]
+
+
+@pytest.mark.parametrize("pipeline", ["btc", "hafez", "hafez_pretrain", "btc_lookback"])
+def test_layers_run_one_way_from_raw_to_reporting(viz_build, pipeline):
+    """kedro-viz drops the layers of a pipeline whose datasets loop back to an earlier layer."""
+    import json
+
+    project, _ = viz_build
+    graph = json.loads((project / "build" / "api" / "pipelines" / pipeline).read_text(encoding="utf-8"))
+    assert graph["layers"] and graph["layers"] == [layer for layer in LAYERS if layer in graph["layers"]]

@@ -1,4 +1,5 @@
-"""Cross-cutting run work: a check that every input of a run exists before its first node.
+"""Cross-cutting run work: a check that every input of a run exists before its first node,
+and the summary every run ends with.
 
 Seeding is not done here: each stochastic node seeds itself from its parameters, so a node
 gives the same output however it is run (alone, in a slice, in a notebook). Parameters are
@@ -7,12 +8,17 @@ validated by Kedro itself against ``parameters.py``; tracking is ``tracking.py``
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
 from hw3_pipelines.errors import MissingInputError
 from hw3_pipelines.pipeline_registry import writers_of
+from hw3_pipelines.summary import HEADLINES, run_summary
+
+logger = logging.getLogger(__name__)
 
 
 class MissingInputHooks:
@@ -38,3 +44,29 @@ def _missing_input_message(name: str, run_params: dict[str, Any], persisted: boo
     if not writers:
         return f"{running} needs {name}, which no pipeline writes"
     return f"{running} needs {name}, which no earlier run has written: run `kedro run --pipeline {writers[0]}{env}` first"
+
+
+class RunSummaryHooks:
+    """Ends every successful run with its headline figures, where its outputs are and its
+    MLflow run (``summary.run_summary``); registered first, so it runs after the others."""
+
+    def __init__(self, tracking) -> None:
+        self._tracking = tracking
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        outputs = pipeline.all_outputs()
+        headline = {name: catalog.load(name) for name in {dataset for dataset, _, _ in HEADLINES} & outputs}
+        saved = {name: path for name in sorted(outputs) if (path := _saved_path(catalog.get(name))) is not None}
+        mlflow_run = self._tracking.run_id if self._tracking.tracks() else None
+        for line in run_summary(headline, saved, mlflow_run, self._tracking.tracking_uri()):
+            logger.info(line)
+
+
+def _saved_path(dataset) -> Path | None:
+    """The file a dataset of this run saved, relative to the project when it lies inside."""
+    try:
+        path = Path(str(dataset._get_load_path()))
+    except AttributeError:
+        return None
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path

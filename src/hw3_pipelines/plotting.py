@@ -11,10 +11,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 
-def new_figure(columns: int = 1, width: float = 11, height: float = 4.5) -> tuple[Figure, list[Axes]]:
+def new_figure(columns: int = 1, width: float = 11, height: float = 4.5, rows: int = 1) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=(width, height), layout="constrained")
-    axes = fig.subplots(1, columns)
-    return fig, list(axes) if columns > 1 else [axes]
+    axes = fig.subplots(rows, columns, squeeze=False)
+    return fig, list(axes.flat)
 
 
 def usd_axis(ax: Axes) -> None:
@@ -26,3 +26,8 @@ def usd_axis(ax: Axes) -> None:
 def finish(ax: Axes, legend_loc: str = "best") -> None:
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc=legend_loc, framealpha=0.9)
+
+
+def legend_below(ax: Axes, columns: int = 4) -> None:
+    """One legend for the figure, under its panels, so it hides no data."""
+    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=columns, framealpha=0.9)

@@ -1,12 +1,16 @@
-"""Progress for long loops: a bar on a terminal, a log line every tenth of the way elsewhere.
+"""Progress for long loops: a bar with the time left on a terminal, a log line every 30 s
+elsewhere (CI logs, a redirected run), with the time spent and an estimate of the time left.
 
 tqdm draws nothing when no terminal shows it (``disable=None``), which is right for logs
-and CI but leaves a long step silent; so when the bar is off, the loop logs instead.
+but would leave a long step silent; so when the bar is off, the loop logs instead. A unit
+can be long (an epoch of pretraining takes minutes), so a loop may report how far into the
+current unit it is (``advance``), and both the bar and the log lines move within it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -14,30 +18,61 @@ from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+LOG_EVERY_SECONDS = 30.0
 
 
 class Progress:
-    """``with Progress(total, desc) as bar: ... bar.update(note=...)``."""
+    """``with Progress(total, desc, unit) as bar: ... bar.advance(0.5) ... bar.update(note)``."""
 
-    def __init__(self, total: int, desc: str, unit: str = "it") -> None:
-        self.total, self.desc, self.done = total, desc, 0
+    def __init__(self, total: int, desc: str, unit: str = "it", log_every: float = LOG_EVERY_SECONDS) -> None:
+        self.total, self.desc, self.unit, self.done = total, desc, unit, 0
         self._bar = tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, disable=None)
-        self._log_every = max(1, total // 10)
+        self._log_every, self._fraction = log_every, 0.0
+        self._started = self._logged = time.monotonic()
+        self._note: dict[str, str] = {}
+
+    def advance(self, fraction: float) -> None:
+        """``fraction`` of the current unit is done."""
+        self._bar.update(fraction - self._fraction)
+        self._fraction = fraction
+        if self._bar.disable and self._due():
+            self._log()
 
     def update(self, note: dict[str, str] | None = None) -> None:
-        self.done += 1
-        self._bar.update()
+        """One more unit is done; ``note`` (e.g. the losses) is shown beside the count."""
+        self._bar.update(1 - self._fraction)
+        self.done, self._fraction = self.done + 1, 0.0
         if note:
+            self._note = note
             self._bar.set_postfix(note)
-        if self._bar.disable and (self.done % self._log_every == 0 or self.done == self.total):
-            extra = ", ".join(f"{k} {v}" for k, v in (note or {}).items())
-            logger.info("%s: %d/%d%s", self.desc, self.done, self.total, f", {extra}" if extra else "")
+        if self._bar.disable and (self._due() or self.done == self.total):
+            self._log()
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._logged >= self._log_every
+
+    def _log(self) -> None:
+        now = time.monotonic()
+        self._logged = now
+        position = self.done + self._fraction
+        elapsed = now - self._started
+        left = f", about {_duration(elapsed / position * (self.total - position))} left" if 0 < position < self.total else ""
+        note = "".join(f", {k} {v}" for k, v in self._note.items())
+        logger.info(
+            "%s: %s/%d %ss, %s elapsed%s%s", self.desc, f"{position:.1f}".removesuffix(".0"), self.total, self.unit,
+            _duration(elapsed), left, note,
+        )
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:
         self._bar.close()
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def track(items: Iterable[T], total: int, desc: str, unit: str = "it") -> Iterator[T]:

@@ -31,17 +31,20 @@ from numbers import Real
 from pathlib import Path
 from typing import Any
 
-import mlflow
 from kedro.framework.hooks import hook_impl
 from kedro_datasets.json import JSONDataset
 from kedro_datasets.matplotlib import MatplotlibDataset
 from kedro_datasets.pandas import CSVDataset
 from kedro_datasets.text import TextDataset
-from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 from pydantic import BaseModel
 
 from hw3_pipelines.datasets import TorchModelDataset
 from hw3_pipelines.manifest import run_manifest
+from hw3_pipelines.quiet import importing_quietly
+
+with importing_quietly():
+    import mlflow
+    from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 
 logger = logging.getLogger(__name__)
 HISTORY_SUFFIX = "_training_history"
@@ -84,6 +87,13 @@ class MlflowTracking(MlflowHook):
             self._log_manifest(run_params, pipeline, catalog, f"failed: {type(error).__name__}: {error}")
         super().on_pipeline_error(error, run_params, pipeline, catalog)
 
+    def tracks(self) -> bool:
+        """Whether this run is tracked (``disable_tracking`` in mlflow.yml can turn it off)."""
+        return bool(getattr(self, "_is_mlflow_enabled", False)) and self.run_id is not None
+
+    def tracking_uri(self) -> str:
+        return mlflow.get_tracking_uri()
+
     def _log_manifest(self, run_params: dict[str, Any], pipeline, catalog, status: str) -> None:
         """Never raises: a broken manifest must not hide the error that ended a run."""
         try:
@@ -93,6 +103,18 @@ class MlflowTracking(MlflowHook):
             mlflow.set_tags({"git_commit": manifest["git_commit"] or "", "device": manifest["device"]})
         except Exception as error:  # noqa: BLE001 - see the docstring
             logger.warning("The run manifest was not logged: %s: %s", type(error).__name__, error)
+
+
+def close_open_runs(status: str) -> None:
+    """End every MLflow run this process left open with ``status`` (FAILED, KILLED).
+
+    kedro-mlflow closes its run as FAILED when a node fails, but not when the run stops
+    before the first node or on Ctrl-C (Kedro calls no hook then); MLflow itself would
+    close it as FINISHED at exit.
+    """
+    while mlflow.active_run() is not None:
+        logger.info("MLflow run %s ended as %s.", mlflow.active_run().info.run_id, status)
+        mlflow.end_run(status)
 
 
 def flat_parameters(pipeline, catalog) -> dict[str, Any]:

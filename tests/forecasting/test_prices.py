@@ -10,7 +10,7 @@ from tests.conftest import synthetic_prices
 
 
 def repair(raw: pd.DataFrame):
-    return validate_and_repair(raw, max_gap_days=3, min_rows=50)
+    return validate_and_repair(raw, max_gap_days=3, min_rows=50, max_spike_ratio=1.5)
 
 
 def test_clean_data_passes_unchanged():
@@ -46,7 +46,7 @@ def test_thousands_separators_are_read_and_counted(tmp_path):
     raw.loc[6, "Volume"] = "1,234,567"
     path = tmp_path / "prices.csv"
     raw.to_csv(path, index=False)  # quoted, as a spreadsheet writes it
-    prices, report = repair(pd.read_csv(path))
+    prices, report = validate_and_repair(pd.read_csv(path), max_gap_days=3, min_rows=50, max_spike_ratio=1000)
     assert prices.loc[5, "Close"] == 12345.6 and prices.loc[6, "Volume"] == 1234567
     assert report["numbers_with_thousands_separators"] == 2
     assert report["rows_without_close_dropped"] == 0 and len(prices) == 100
@@ -84,3 +84,28 @@ def test_long_gaps_are_an_error():
 def test_too_few_rows_is_an_error():
     with pytest.raises(InputDataError, match="at least 50"):
         repair(synthetic_prices(20))
+
+
+@pytest.mark.parametrize(("column", "factor"), [("Close", 10.0), ("High", 1.6), ("Low", 0.1)])
+def test_an_isolated_one_day_spike_names_its_date_column_and_value(column, factor):
+    raw = synthetic_prices(100)
+    raw.loc[30, column] *= factor
+    value = raw.loc[30, column]
+    with pytest.raises(InputDataError, match=rf"{column} on 2020-01-31 is {value:,.2f}, .*max_spike_ratio=1.5"):
+        repair(raw)
+
+
+def test_a_move_that_stays_is_no_spike():
+    raw = synthetic_prices(100)
+    raw.loc[30:, ["Open", "High", "Low", "Close"]] *= 3  # a level shift: up once, never back
+    prices, _ = repair(raw)
+    assert prices.loc[31, "Close"] == raw.loc[31, "Close"]
+
+
+def test_the_bundled_history_has_no_spike_at_the_default_ratio():
+    from hw3_pipelines.sources.prices import read_bundled_snapshot
+
+    prices, _ = repair(read_bundled_snapshot())
+    assert len(prices) == 4327
+    with pytest.raises(InputDataError, match="Low on 2020-03-13"):  # its largest one-day reversal, 1.183x
+        validate_and_repair(read_bundled_snapshot(), max_gap_days=3, min_rows=50, max_spike_ratio=1.182)

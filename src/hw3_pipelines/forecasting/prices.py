@@ -1,7 +1,9 @@
 """Checking and repairing a daily price table in Yahoo's layout, with a count of every repair.
 
 Errors (the data cannot be trusted): missing columns, unparseable dates or numbers,
-non-positive prices, a gap longer than ``max_gap_days``, too few rows. Repairs: numbers
+non-positive prices, an isolated one-day spike (a price more than ``max_spike_ratio``
+times, or less than 1 / ``max_spike_ratio`` times, both the day before and the day after:
+a mistyped number, not a market move), a gap longer than ``max_gap_days``, too few rows. Repairs: numbers
 written with thousands separators, sorting, dropping rows without a Close, dropping
 repeated dates (the last row of a date wins, as Yahoo revises recent days), and
 forward-filling short gaps of missing calendar days.
@@ -25,7 +27,9 @@ REQUIRED_COLUMNS = ["Date", *NUMBER_COLUMNS]
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
-def validate_and_repair(raw: pd.DataFrame, max_gap_days: int, min_rows: int) -> tuple[pd.DataFrame, dict]:
+def validate_and_repair(
+    raw: pd.DataFrame, max_gap_days: int, min_rows: int, max_spike_ratio: float
+) -> tuple[pd.DataFrame, dict]:
     """The repaired daily table (``Date`` as ``YYYY-MM-DD``, one row per calendar day) and a report."""
     missing = [column for column in REQUIRED_COLUMNS if column not in raw.columns]
     if missing:
@@ -38,6 +42,7 @@ def validate_and_repair(raw: pd.DataFrame, max_gap_days: int, min_rows: int) -> 
         report["numbers_with_thousands_separators"] += separated
     prices = _sort_and_deduplicate(prices, report)
     _check_values(prices, min_rows)
+    _check_spikes(prices, max_spike_ratio)
     prices = _fill_calendar_gaps(prices, max_gap_days, report)
     report.update(
         rows_out=len(prices),
@@ -103,6 +108,26 @@ def _check_values(prices: pd.DataFrame, min_rows: int) -> None:
         raise InputDataError(f"{int(non_positive.sum())} rows have prices <= 0, e.g. on {bad}")
     if len(prices) < min_rows:
         raise InputDataError(f"only {len(prices)} usable rows of prices; at least {min_rows} are needed")
+
+
+def _check_spikes(prices: pd.DataFrame, max_spike_ratio: float) -> None:
+    """Stop at the first price that jumps away from both neighbours by more than the ratio,
+    in the same direction: a day that moves and moves back. BTC-USD's largest such move on
+    record is 1.18x (its Low on 2020-03-13); a mistyped digit is far beyond it."""
+    limit = np.log(max_spike_ratio)
+    for column in PRICE_COLUMNS:
+        logs = np.log(prices[column].to_numpy())
+        up, down = logs[1:-1] - logs[:-2], logs[1:-1] - logs[2:]
+        size = np.where(np.sign(up) == np.sign(down), np.minimum(np.abs(up), np.abs(down)), 0.0)
+        if size.size and size.max() > limit:
+            k = int(size.argmax()) + 1
+            value, before, after = prices[column].iloc[k], prices[column].iloc[k - 1], prices[column].iloc[k + 1]
+            raise InputDataError(
+                f"{column} on {prices['Date'].iloc[k]:%Y-%m-%d} is {value:,.2f}, {np.exp(size.max()):.1f} times away from "
+                f"both the day before ({before:,.2f}) and the day after ({after:,.2f}): a one-day spike beyond "
+                f"btc.validation.max_spike_ratio={max_spike_ratio}, probably a mistyped number; correct the data "
+                "or raise the ratio"
+            )
 
 
 def _fill_calendar_gaps(prices: pd.DataFrame, max_gap_days: int, report: dict) -> pd.DataFrame:

@@ -134,7 +134,7 @@ def train(
             for group in optimizer.param_groups:
                 group["lr"] = config.learning_rate_at(epoch)
             started = time.perf_counter()
-            train_loss = _run_epoch(model, batches(generator), loss_fn, optimizer, config, device, bf16, averaged)
+            train_loss = _run_epoch(model, batches(generator), loss_fn, optimizer, config, device, bf16, averaged, progress)
             record = {"epoch": epoch, "train_loss": train_loss}
             validation_started = time.perf_counter()
             if val_loss_fn is not None:
@@ -155,11 +155,12 @@ def train(
     return result
 
 
-def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device, bf16: bool, averaged) -> float:
+def _run_epoch(model, epoch_batches, loss_fn, optimizer, config: TrainConfig, device, bf16: bool, averaged, progress) -> float:
     """One pass over the batches; the mean loss is read from the device once, at the end."""
     model.train()
     loss_sum = torch.zeros((), device=device)
-    for batch in epoch_batches:
+    for step, batch in enumerate(epoch_batches):
+        progress.advance(step / len(epoch_batches))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(model, batch)
         optimizer.zero_grad(set_to_none=True)

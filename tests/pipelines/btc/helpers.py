@@ -24,7 +24,7 @@ def params(**overrides) -> BtcParams:
 
 def prepared(p: BtcParams, n_days: int = 300):
     """Validated, split, scaled and windowed prices of an up-trending synthetic walk."""
-    prices, _ = price_table.validate_and_repair(synthetic_prices(n_days, drift=0.003), max_gap_days=3, min_rows=50)
+    prices, _ = price_table.validate_and_repair(synthetic_prices(n_days, drift=0.003), max_gap_days=3, min_rows=50, max_spike_ratio=1.5)
     train, test = nodes.split_prices(prices, p)
     scaler = nodes.fit_scaler(train, p)
     return prices, train, test, scaler, nodes.make_windows(train, test, scaler, p)

@@ -71,7 +71,7 @@ def _check_bundled_ticker(ticker: str) -> None:
 def validate_and_repair_prices(raw: pd.DataFrame, provenance: dict, btc: BtcParams) -> tuple[pd.DataFrame, dict]:
     """Check and repair the raw snapshot (see ``forecasting.prices``); the report counts
     every repair and records where the data came from and the dates it covers."""
-    prices, report = price_table.validate_and_repair(raw, btc.validation.max_gap_days, btc.validation.min_rows)
+    prices, report = price_table.validate_and_repair(raw, **btc.validation.model_dump())
     return prices, {"provenance": provenance, **report}
 
 

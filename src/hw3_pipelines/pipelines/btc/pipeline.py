@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
-from hw3_pipelines.pipelines.btc import nodes, plots, scoring
+from hw3_pipelines.pipelines.btc import nodes, plots, report, scoring
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -108,6 +108,12 @@ def reporting_pipeline() -> Pipeline:
             node(plots.plot_coverage_by_horizon, ["btc_backtest", "params:btc"], "btc_coverage_plot", name="plot_btc_coverage"),
             node(plots.plot_pit, ["btc_one_day_forecasts", "params:btc"], "btc_pit_plot", name="plot_btc_pit"),
             node(plots.plot_one_day_bands, ["btc_one_day_forecasts", "params:btc"], "btc_bands_plot", name="plot_btc_one_day_bands"),
+            node(
+                report.write_distribution_report,
+                ["btc_distribution_metrics", "btc_metrics", "params:btc"],
+                "btc_distribution_report",
+                name="write_btc_distribution_report",
+            ),
         ],
         tags="reporting",
     )

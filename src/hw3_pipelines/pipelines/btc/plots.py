@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.parameters import BtcParams
-from hw3_pipelines.plotting import finish, new_figure, usd_axis
+from hw3_pipelines.plotting import finish, legend_below, new_figure, usd_axis
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -33,16 +33,25 @@ def plot_training_loss(history: pd.DataFrame, btc: BtcParams) -> Figure:
     return loss_curves(history, f"Training loss, MSE on scaled targets ({btc.describe()})", "MSE", yscale="log")
 
 
-def plot_predictions(predictions: pd.DataFrame, metrics: dict, btc: BtcParams) -> Figure:
-    fig, (ax,) = new_figure()
+def plot_predictions(predictions: pd.DataFrame, metrics: dict, btc: BtcParams, window: int = 30) -> Figure:
+    """The test period at full scale, and beside it what full scale hides: the model's error
+    against the naive forecast's, as a rolling mean of absolute errors."""
+    fig, (ax, error) = new_figure(rows=2, height=7.5)
     dates = _dates(predictions, "date")
     ax.plot(dates, predictions["actual"], color="black", lw=1, label="actual close")
     ax.plot(dates, predictions["predicted"], color="tab:red", lw=1, label=f"{btc.model.cell.upper()} prediction")
     if metrics.get("train_close_max"):
         ax.axhline(metrics["train_close_max"], color="grey", ls="--", lw=1, label=f"training maximum ({metrics['train_close_max']:,.0f})")
-    ax.set_title(f"Test period ({btc.describe()}): MAE / naive MAE = {metrics['relative_mae']:.3f}")
+    ax.set_title(f"Test period ({btc.describe()})")
     usd_axis(ax)
     finish(ax, "upper left")
+    for column, color, label in (("predicted", "tab:red", "model"), ("naive", "grey", "naive: tomorrow = today")):
+        absolute = (predictions[column] - predictions["actual"]).abs().rolling(window).mean()
+        error.plot(dates, absolute, color=color, lw=1.2, label=label)
+    error.set_title(f"Absolute error, {window}-day rolling mean: MAE / naive MAE = {metrics['relative_mae']:.3f} over the test period")
+    usd_axis(error)
+    error.set_ylabel("USD (absolute error)")
+    finish(error, "upper left")
     return fig
 
 
@@ -77,14 +86,15 @@ def plot_backtest(backtest: pd.DataFrame, btc: BtcParams) -> Figure:
 
 
 def plot_coverage_by_horizon(backtest: pd.DataFrame, btc: BtcParams) -> Figure:
-    fig, axes = new_figure(columns=2)
+    fig, axes = new_figure(columns=2, height=5)
     for ax, level in zip(axes, (80, 95)):
         for name, rows in backtest.groupby("forecaster", sort=False):
-            ax.plot(rows["horizon"], rows[f"coverage_{level}"], label=name, **FORECASTER_STYLE.get(name, {}))
-        ax.axhline(level / 100, color="black", ls="--", lw=1, label=f"nominal {level}%")
+            ax.plot(rows["horizon"], rows[f"coverage_{level}"], label=name, marker="o", ms=3, **FORECASTER_STYLE.get(name, {}))
+        ax.axhline(level / 100, color="black", ls="--", lw=1, label="nominal level")
         ax.axhspan(level / 100 - 0.05, level / 100 + 0.05, color="grey", alpha=0.12, label="±5 points")
         ax.set(title=f"{level}% band: share of outcomes inside", xlabel="days ahead", ylabel="coverage", ylim=(0.5, 1.01))
-        finish(ax, "lower left")
+        ax.grid(alpha=0.3)
+    legend_below(axes[0], columns=4)
     fig.suptitle(f"Coverage by horizon, {backtest['origins'].iloc[0]} origins ({btc.describe()})")
     return fig
 
@@ -105,17 +115,26 @@ def plot_pit(one_day: pd.DataFrame, btc: BtcParams) -> Figure:
     return fig
 
 
-def plot_one_day_bands(one_day: pd.DataFrame, btc: BtcParams) -> Figure:
-    fig, (ax,) = new_figure(height=5)
-    dates = _dates(one_day, "date")
+def plot_one_day_bands(one_day: pd.DataFrame, btc: BtcParams, zoom_days: int = 90, window: int = 60) -> Figure:
+    """The 80% bands of the model and of GARCH: drawn over the last ``zoom_days`` test days,
+    where they can be told apart, and as their coverage in time over the whole test
+    period (the share of the past ``window`` days whose close fell inside)."""
+    fig, (bands, coverage) = new_figure(rows=2, height=8)
+    recent = one_day.tail(zoom_days)
+    dates = _dates(recent, "date")
     for name in ("garch_t", "model"):
         style = FORECASTER_STYLE[name]
-        ax.fill_between(dates, one_day[f"{name}_lower_80"], one_day[f"{name}_upper_80"], color=style["color"], alpha=0.25,
-                        step="mid", label=f"{name}: 80% band")
-    ax.plot(dates, one_day["close"], color="black", lw=0.8, label="realised close")
-    ax.set_title(f"One-day 80% bands over the test period ({btc.describe()})")
-    usd_axis(ax)
-    finish(ax, "upper left")
+        bands.fill_between(dates, recent[f"{name}_lower_80"], recent[f"{name}_upper_80"], color=style["color"], alpha=0.25,
+                           step="mid", label=f"{name}: 80% band")
+        inside = (one_day["close"] >= one_day[f"{name}_lower_80"]) & (one_day["close"] <= one_day[f"{name}_upper_80"])
+        coverage.plot(_dates(one_day, "date"), inside.rolling(window).mean(), color=style["color"], lw=1.2, label=name)
+    bands.plot(dates, recent["close"], color="black", lw=0.8, marker=".", ms=3, label="realised close")
+    bands.set_title(f"One-day 80% bands, last {len(recent)} test days ({btc.describe()})")
+    usd_axis(bands)
+    finish(bands, "upper left")
+    coverage.axhline(0.8, color="black", ls="--", lw=1, label="nominal 80%")
+    coverage.set(title=f"Coverage in time: share of the past {window} test days inside the 80% band", ylabel="coverage", ylim=(0.4, 1.02))
+    finish(coverage, "lower left")
     return fig
 
 

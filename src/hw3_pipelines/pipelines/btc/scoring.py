@@ -58,6 +58,9 @@ class _Baselines:
         }
 
 
+BASELINES = ("constant_vol", "ewma", "garch_t")  # the forecasters fitted on training days only
+
+
 def score_one_day(
     model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
     prices: pd.DataFrame, fitted: dict, btc: BtcParams,
@@ -77,7 +80,7 @@ def score_one_day(
         table[f"{name}_pit"] = predictive.cdf(actual)
         table[f"{name}_lower_80"], table[f"{name}_upper_80"] = returns_to_prices(np.stack([lower, upper], 1), previous).T
         table[f"{name}_crps"] = predictive.crps(actual)
-    for baseline in ("garch_t", "ewma"):
+    for baseline in BASELINES:
         test = metrics.loss_difference_test(table["model_crps"], table[f"{baseline}_crps"])
         report["model"][f"crps_dm_vs_{baseline}"] = {"statistic": test["statistic"], "p_value": test["p_value"]}
     return report, table

@@ -1,0 +1,52 @@
+"""The few lines every run ends with: its headline figures, where its outputs are, its
+MLflow run. A newcomer should not have to open a JSON file to know what a run found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# The figures a run's reports lead with: (dataset, path in its JSON, what it is).
+HEADLINES = [
+    ("btc_metrics", "relative_mae", "test MAE / naive MAE, below 1 beats 'tomorrow = today'"),
+    ("btc_metrics", "dm_test.p_value", "Diebold-Mariano p against naive"),
+    ("btc_distribution_metrics", "model.crps", "one-day CRPS of the model, % log return, lower is better"),
+    ("btc_distribution_metrics", "garch_t.crps", "one-day CRPS of GARCH(1,1)-t, the strongest baseline"),
+    ("btc_distribution_metrics", "model.coverage_80", "share of days inside the model's 80% band"),
+    ("hafez_pretrain_metrics", "val_nats_per_char", "held-out other poets, nats/char, lower is better"),
+    ("hafez_pretrain_metrics", "hafez_val_nats_per_char_before_fine_tuning", "Hafez validation before fine-tuning, nats/char"),
+    ("hafez_metrics", "val_nats_per_char", "Hafez validation, nats/char, lower is better"),
+    ("hafez_metrics", "val_nats_per_char_cache", "the same with the neural cache"),
+    ("hafez_metrics", "val_nats_per_char_dynamic", "the same under dynamic evaluation"),
+    ("hafez_sample_report", "form.share_with_radif", "generated ghazals whose matla sets a radif"),
+    ("hafez_sample_report", "form.qafiya_kept_share", "later couplets keeping the qafiya"),
+]
+REPORT_SUFFIXES = (".md", ".png")
+
+
+def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_run: str | None, tracking_uri: str = "") -> list[str]:
+    """``outputs``: the run's JSON reports by dataset name; ``saved_files``: every file it
+    saved by dataset name; ``mlflow_run``: its MLflow run id, if tracked, in ``tracking_uri``."""
+    lines = ["Results:"]
+    for dataset, key, meaning in HEADLINES:
+        value = _lookup(outputs.get(dataset), key)
+        if isinstance(value, float):
+            lines.append(f"  {dataset}.{key} = {value:.4g}  ({meaning})")
+    if len(lines) == 1:
+        lines = []
+    reports = sorted(str(path) for path in saved_files.values() if path.suffix in REPORT_SUFFIXES)
+    if saved_files:
+        folders = sorted({str(path.parts[0]) for path in saved_files.values()})
+        lines.append(f"Outputs: {len(saved_files)} files under {', '.join(folders)}/, among them:")
+        lines += [f"  {path}" for path in reports if path.endswith(".md")][:6]
+    if mlflow_run:
+        lines.append(f"MLflow run {mlflow_run}; browse it with: mlflow ui --backend-store-uri {tracking_uri}")
+    return lines
+
+
+def _lookup(report: Any, key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(report, dict) or part not in report:
+            return None
+        report = report[part]
+    return report

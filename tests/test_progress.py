@@ -1,0 +1,39 @@
+"""Progress outside a terminal: a log line at least every 30 s, with the time left."""
+
+import logging
+
+import pytest
+
+from hw3_pipelines import progress
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = {"t": 1000.0}
+    monkeypatch.setattr(progress.time, "monotonic", lambda: now["t"])
+    return now
+
+
+def test_a_long_unit_logs_every_30_seconds_with_the_time_left(clock, caplog):
+    caplog.set_level(logging.INFO, logger="hw3_pipelines.progress")
+    with progress.Progress(4, "hafez", unit="epoch") as bar:
+        for step in range(10):  # 10 steps of 12 s in the first epoch
+            clock["t"] += 12
+            bar.advance((step + 1) / 10)
+        bar.update({"val_loss": "2.1000"})  # 12 s after the last line: not yet due
+        clock["t"] += 30
+        bar.update({"val_loss": "1.9000"})
+        clock["t"] += 5
+        bar.advance(0.1)
+    assert [record.getMessage() for record in caplog.records] == [
+        "hafez: 0.3/4 epochs, 36s elapsed, about 7m24s left",
+        "hafez: 0.6/4 epochs, 1m12s elapsed, about 6m48s left",
+        "hafez: 0.9/4 epochs, 1m48s elapsed, about 6m12s left",
+        "hafez: 2/4 epochs, 2m30s elapsed, about 2m30s left, val_loss 1.9000",
+    ]
+
+
+def test_the_last_unit_always_logs(clock, caplog):
+    caplog.set_level(logging.INFO, logger="hw3_pipelines.progress")
+    list(progress.track(range(3), 3, "Kneser-Ney orders", unit="order"))
+    assert [record.getMessage() for record in caplog.records] == ["Kneser-Ney orders: 3/3 orders, 0s elapsed"]

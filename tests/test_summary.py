@@ -1,0 +1,27 @@
+"""The lines a run ends with."""
+
+from pathlib import Path
+
+from hw3_pipelines.summary import run_summary
+
+
+def test_the_summary_leads_with_headline_figures_then_outputs_then_the_mlflow_run():
+    outputs = {"hafez_metrics": {"val_nats_per_char": 1.7301, "ngram": {"5": 1.83}}}
+    saved = {
+        "hafez_metrics": Path("data/08_reporting/hafez_metrics.json/v1/hafez_metrics.json"),
+        "hafez_report": Path("data/08_reporting/hafez_report.md/v1/hafez_report.md"),
+        "hafez_model": Path("data/06_models/hafez_char_lm.pt/v1/hafez_char_lm.pt"),
+    }
+    lines = run_summary(outputs, saved, "abc123", "sqlite:///mlflow.db")
+    assert lines == [
+        "Results:",
+        "  hafez_metrics.val_nats_per_char = 1.73  (Hafez validation, nats/char, lower is better)",
+        "Outputs: 3 files under data/, among them:",
+        "  data/08_reporting/hafez_report.md/v1/hafez_report.md",
+        "MLflow run abc123; browse it with: mlflow ui --backend-store-uri sqlite:///mlflow.db",
+    ]
+
+
+def test_a_run_without_reports_or_tracking_says_where_its_files_are():
+    lines = run_summary({}, {"x": Path("data/test/01_raw/x.csv/v/x.csv")}, None)
+    assert lines == ["Outputs: 1 files under data/, among them:"]
