@@ -86,7 +86,7 @@ def test_missing_prerequisite_names_the_pipeline_to_run(kedro_run):
     result = kedro_run("--pipelines", "hafez_sample", "--env", "test")
     assert result.returncode == 1
     assert one_message(result).startswith(
-        "hafez_sample needs hafez_clean_corpus, which no earlier run has written: run `kedro run --pipeline hafez --env test` first"
+        "hafez_sample needs hafez_cache_settings, which no earlier run has written: run `kedro run --pipeline hafez --env test` first"
     )
 
 

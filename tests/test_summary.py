@@ -23,5 +23,5 @@ def test_the_summary_leads_with_headline_figures_then_outputs_then_the_mlflow_ru
 
 
 def test_a_run_without_reports_or_tracking_says_where_its_files_are():
-    lines = run_summary({}, {"x": Path("data/test/01_raw/x.csv/v/x.csv")}, None)
-    assert lines == ["Outputs: 1 files under data/, among them:"]
+    saved = {"x": Path("data/test/01_raw/x.csv/v/x.csv"), "y": Path("data/test/02_intermediate/y.csv/v/y.csv")}
+    assert run_summary({}, saved, None) == ["Outputs: 2 files under data/test/"]

@@ -3,13 +3,11 @@
 import os
 import sys
 
-from hw3_pipelines.logs import plain_outside_a_terminal
 from hw3_pipelines.quiet import filter_known_warnings
 
 __version__ = "0.1.0"
 
 filter_known_warnings()
-plain_outside_a_terminal()
 
 # Every tool's telemetry stays off for the project (README). Kedro's is off through
 # .telemetry; MLflow's through this variable, which MLflow reads when it is imported. Kedro

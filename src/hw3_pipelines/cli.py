@@ -21,6 +21,7 @@ from kedro.framework.cli.project import run as kedro_run
 from kedro.validation.exceptions import ParameterValidationError
 
 from hw3_pipelines.errors import ProjectError
+from hw3_pipelines.logs import rich_in_a_terminal, trim_run_logs
 from hw3_pipelines.pipeline_registry import pipeline_names
 from hw3_pipelines.tracking import close_open_runs
 
@@ -39,6 +40,8 @@ def run(**kwargs: Any) -> Any:
         # Kedro 1.x prefers --pipelines and warns on --pipeline, the form every Kedro guide
         # and this project's README use; both mean the same here.
         kwargs["pipelines"], kwargs["pipeline"] = [kwargs["pipeline"]], None
+    rich_in_a_terminal()
+    trim_run_logs()
     if not os.environ.get(TRACEBACK_VARIABLE):
         for name in _ERRORS_LOGGED_BEFORE_RAISING:
             logging.getLogger(name).addFilter(_expected_error_records)

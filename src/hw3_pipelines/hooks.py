@@ -56,7 +56,7 @@ class RunSummaryHooks:
     @hook_impl
     def after_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
         outputs = pipeline.all_outputs()
-        headline = {name: catalog.load(name) for name in {dataset for dataset, _, _ in HEADLINES} & outputs}
+        headline = {name: catalog.get(name).load() for name in {dataset for dataset, _, _ in HEADLINES} & outputs}
         saved = {name: path for name in sorted(outputs) if (path := _saved_path(catalog.get(name))) is not None}
         mlflow_run = self._tracking.run_id if self._tracking.tracks() else None
         for line in run_summary(headline, saved, mlflow_run, self._tracking.tracking_uri()):

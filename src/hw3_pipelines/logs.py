@@ -1,10 +1,10 @@
-"""One log record, one line, when no terminal shows the log (CI, a file, a pipe).
+"""Log lines drawn by rich in a terminal, plain elsewhere, and none that repeat another.
 
-Kedro logs through rich, which draws for a terminal: outside one it assumes 80 columns
-and wraps every record into a box of several lines (eight nodes took 228 lines), and its
-tracebacks fill hundreds more. Kedro's ``conf/logging.yml`` may only name classes of
-``logging`` and ``kedro.logging``, so the switch is made here, when the project loads:
-outside a terminal rich's handler gives way to a plain one, and tracebacks to Python's.
+``conf/logging.yml`` writes one plain line per record, which is what CI logs, files and
+pipes need: rich, Kedro's default, assumes 80 columns outside a terminal and wraps every
+record into several lines (eight nodes took 228 lines), with tracebacks of hundreds more.
+Kedro's logging configuration may only name classes of ``logging`` and ``kedro.logging``
+and cannot ask whether it writes to a terminal, so ``kedro run`` makes that switch here.
 """
 
 from __future__ import annotations
@@ -12,18 +12,32 @@ from __future__ import annotations
 import logging
 import sys
 
-import rich.logging
-
-PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+from kedro.logging import RichHandler
 
 
-def plain_outside_a_terminal() -> None:
+def rich_in_a_terminal() -> None:
+    """Replace the plain console handler with Kedro's rich one when stdout is a terminal."""
+    if not sys.stdout.isatty():
+        return
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if isinstance(handler, rich.logging.RichHandler) and not handler.console.is_terminal:
-            plain = logging.StreamHandler(sys.stdout)
-            plain.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%H:%M:%S"))
-            plain.setLevel(handler.level)
+        if type(handler) is logging.StreamHandler and handler.stream is sys.stdout:
             root.removeHandler(handler)
-            root.addHandler(plain)
-            sys.excepthook = sys.__excepthook__
+            root.addHandler(RichHandler(rich_tracebacks=True))
+
+
+REPEATED = (
+    "Completed node: %s",  # always followed by "Completed k out of n tasks"
+    "Using synchronous mode for loading and saving data",  # advice, on every run
+)
+
+
+def _not_repeated(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(REPEATED)
+
+
+def trim_run_logs() -> None:
+    """Leave out Kedro's records that repeat another or give the same advice every run."""
+    for handler in logging.getLogger().handlers:
+        if _not_repeated not in handler.filters:
+            handler.addFilter(_not_repeated)

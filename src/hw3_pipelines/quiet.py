@@ -49,7 +49,6 @@ def importing_quietly() -> Iterator[None]:
     """Import inside this block to drop the known warnings that a library raises under a
     warnings filter of its own; every other warning is raised again afterwards."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
         yield
     for warning in caught:
         if not is_known(warning):

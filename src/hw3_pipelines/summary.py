@@ -3,6 +3,7 @@ MLflow run. A newcomer should not have to open a JSON file to know what a run fo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ HEADLINES = [
     ("hafez_sample_report", "form.share_with_radif", "generated ghazals whose matla sets a radif"),
     ("hafez_sample_report", "form.qafiya_kept_share", "later couplets keeping the qafiya"),
 ]
-REPORT_SUFFIXES = (".md", ".png")
 
 
 def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_run: str | None, tracking_uri: str = "") -> list[str]:
@@ -34,11 +34,12 @@ def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_ru
             lines.append(f"  {dataset}.{key} = {value:.4g}  ({meaning})")
     if len(lines) == 1:
         lines = []
-    reports = sorted(str(path) for path in saved_files.values() if path.suffix in REPORT_SUFFIXES)
+    reports = sorted(str(path) for path in saved_files.values() if path.suffix == ".md")
     if saved_files:
-        folders = sorted({str(path.parts[0]) for path in saved_files.values()})
-        lines.append(f"Outputs: {len(saved_files)} files under {', '.join(folders)}/, among them:")
-        lines += [f"  {path}" for path in reports if path.endswith(".md")][:6]
+        folder = os.path.commonpath([path.parent for path in saved_files.values()])
+        count = f"{len(saved_files)} file{'s' if len(saved_files) != 1 else ''}"
+        lines.append(f"Outputs: {count} under {folder}/, among them:" if reports else f"Outputs: {count} under {folder}/")
+        lines += [f"  {path}" for path in reports]
     if mlflow_run:
         lines.append(f"MLflow run {mlflow_run}; browse it with: mlflow ui --backend-store-uri {tracking_uri}")
     return lines

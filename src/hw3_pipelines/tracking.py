@@ -120,7 +120,7 @@ def close_open_runs(status: str) -> None:
 def flat_parameters(pipeline, catalog) -> dict[str, Any]:
     """Every parameter the pipeline reads, one MLflow parameter per leaf: ``btc.model.cell``."""
     names = sorted(name for name in pipeline.inputs() if name.startswith("params:"))
-    values = {name.removeprefix("params:"): catalog.load(name) for name in names}
+    values = {name.removeprefix("params:"): catalog.get(name).load() for name in names}
     return dict(_leaves({k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in values.items()}))
 
 
@@ -149,11 +149,11 @@ def log_outputs(pipeline, catalog, run_id: str) -> None:
     for name in sorted(pipeline.all_outputs()):
         dataset = catalog.get(name)
         if name.endswith(SWEEP_SUMMARY_SUFFIX):
-            summaries.append(catalog.load(name))
+            summaries.append(catalog.get(name).load())
         elif isinstance(dataset, JSONDataset):
-            mlflow.log_metrics(metric_leaves(catalog.load(name), name))
+            mlflow.log_metrics(metric_leaves(catalog.get(name).load(), name))
         elif isinstance(dataset, CSVDataset) and name.endswith(HISTORY_SUFFIX):
-            _log_history(catalog.load(name), name.removesuffix(HISTORY_SUFFIX))
+            _log_history(catalog.get(name).load(), name.removesuffix(HISTORY_SUFFIX))
         elif isinstance(dataset, (MatplotlibDataset, TextDataset, TorchModelDataset)):
             _log_files(dataset, name)
     for summary in summaries:

@@ -156,7 +156,8 @@ def test_candidate_scores_are_the_model_log_probabilities_after_taking_back():
     generate(lm, [1, newline], newline, poems=1, max_chars=40, temperature=1.0, top_k=None, line_end=line_end)
     context = scores["poem"][:-1]  # one id taken back
     for candidate, batched in zip([[2, 3, 1], [0]], scores["batch"]):
-        logits, _ = lm(torch.tensor([context + candidate]))
+        with torch.no_grad():
+            logits, _ = lm(torch.tensor([context + candidate]))
         log_probs = torch.log_softmax(logits[0], dim=-1)
         expected = sum(float(log_probs[len(context) - 1 + k, c]) for k, c in enumerate(candidate))
         assert batched == pytest.approx(expected, abs=1e-4)

@@ -169,7 +169,10 @@ def generate(
     ``max_chars`` characters; temperature and top-k shape each draw.
 
     The model decides where a poem ends, within bounds: not before ``min_lines`` lines nor
-    after an odd number of lines (a couplet is two), and at ``max_lines`` it must.
+    after an odd number of lines (a couplet is two), and at ``max_lines`` it must. That
+    choice is drawn from the model's own probability of a blank line, without temperature
+    or top-k: they sharpen the draw of characters, and would make the rarer choice, ending
+    the poem, rarer still (samples then ran to the upper bound).
 
     ``line_end(poem, score)``, when given, is called each time a line is about to end,
     with the ids of the poem so far and a function ``score(back, candidates)`` that gives
@@ -188,16 +191,18 @@ def generate(
     ended, lines = 0, sum(1 for token in prompt if token == newline)
     while len(out) < max_chars:
         previous = poem[-1] if poem else newline
-        logits = torch.log(reader.next_char_probs()) / temperature
+        probs = reader.next_char_probs()
         at_line_start = previous == newline
-        if at_line_start and (lines == 0 or lines < min_lines or lines % 2):
-            logits[newline] = float("-inf")
-        if top_k:
-            kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
-            logits = logits.masked_fill(logits < kth, float("-inf"))
-        if at_line_start and max_lines and lines >= max_lines:
+        may_end = at_line_start and lines > 0 and lines >= min_lines and lines % 2 == 0
+        if may_end and ((max_lines and lines >= max_lines) or float(torch.rand(())) < probs[newline]):
             token = newline
         else:
+            logits = torch.log(probs) / temperature
+            if at_line_start:
+                logits[newline] = float("-inf")
+            if top_k:
+                kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
             token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
         written = [token]
         if token == newline and at_line_start:

@@ -71,14 +71,14 @@ def test_validation_report_records_where_the_data_came_from():
 # split, scale, window -----------------------------------------------------------------
 
 def test_split_is_chronological():
-    prices, _ = price_table.validate_and_repair(synthetic_prices(200), 3, 50)
+    prices, _ = price_table.validate_and_repair(synthetic_prices(200), 3, 50, 1.5)
     train, test = nodes.split_prices(prices, params())
     assert len(train) == 160 and len(test) == 40
     assert train["Date"].max() < test["Date"].min()
 
 
 def test_split_that_leaves_too_few_training_days_names_the_parameters():
-    prices, _ = price_table.validate_and_repair(synthetic_prices(200), 3, 50)
+    prices, _ = price_table.validate_and_repair(synthetic_prices(200), 3, 50, 1.5)
     with pytest.raises(ParameterError, match="btc.train_fraction=0.05"):
         nodes.split_prices(prices, params(train_fraction=0.05))
 
@@ -115,7 +115,7 @@ def test_windows_never_contain_their_own_target():
 
 def test_lookback_longer_than_the_training_days_names_the_parameter():
     """The sweep splits once with the base lookback, then windows with its own lookbacks."""
-    prices, _ = price_table.validate_and_repair(synthetic_prices(200), 3, 50)
+    prices, _ = price_table.validate_and_repair(synthetic_prices(200), 3, 50, 1.5)
     train, test = nodes.split_prices(prices, params(lookback=10))
     long = params(lookback=170)
     with pytest.raises(ParameterError, match="btc.lookback=170"):

@@ -12,7 +12,7 @@ PROVENANCE = {"provenance": {"source": "synthetic"}, "first_date": "", "last_dat
 
 
 def fit_and_score(prices: pd.DataFrame, p):
-    prices, _ = price_table.validate_and_repair(prices, 3, 50)
+    prices, _ = price_table.validate_and_repair(prices, 3, 50, 1.5)
     train, test = nodes.split_prices(prices, p)
     scaler = nodes.fit_scaler(train, p)
     windows = nodes.make_windows(train, test, scaler, p)

@@ -71,3 +71,9 @@ def test_poems_sharing_a_hemistich_with_held_out_hafez_ghazals_are_dropped():
     assert [o["url"] for o in report["held_out_hafez_hemistichs_shared"]] == ["/a/1", "/a/2"]
     assert report["dropped_for_characters_outside_the_alphabet"] == {"ن": 1}
     assert report["hafez_training_hemistichs_shared_and_kept"] == 1
+
+
+def test_near_copies_are_measured_by_shared_word_trigrams():
+    pretraining = {gram for line in ["دل ما را ببرد", "جان و تن"] for gram in nodes._word_trigrams(line)}
+    report = nodes._trigram_overlap(["دل ما را ببرد", "دل ما را نبرد", "یک دو"], pretraining)
+    assert report == {"hemistichs": 2, "mean_share": 0.75, "all_found_share": 0.5}  # "یک دو" has no trigram

@@ -74,7 +74,8 @@ def select_pretraining_poems(
     Hemistichs are compared with spaces removed and letter variants folded
     (``text.ghazal.fold``), so a line Hafez took from Saadi is caught even where the two
     editions space or spell it differently. Hemistichs shared with Hafez's training ghazals
-    are counted but kept: the fine-tuning run sees those ghazals anyway.
+    are counted but kept: the fine-tuning run sees those ghazals anyway. Near copies (a
+    word changed) are measured by word trigrams, for held-out and training hemistichs alike.
     """
     divan = text_to_poems(hafez_clean_corpus)
     held_out = hafez_split["val_poems"] + hafez_split.get("tune_poems", [])
@@ -94,6 +95,7 @@ def select_pretraining_poems(
     if not kept:
         raise InputDataError("no pretraining poem is left after removing Hafez's validation ghazals")
     text = poems_to_text([poem["verses"] for poem in kept])
+    trigrams = {gram for poem in kept for line in poem["verses"] for gram in _word_trigrams(line)}
     report = {
         "poems_in": len(clean_poems),
         "poems_kept": len(kept),
@@ -103,6 +105,10 @@ def select_pretraining_poems(
         "held_out_hafez_hemistichs_shared": overlaps,
         "dropped_for_characters_outside_the_alphabet": dict(unseen),
         "hafez_training_hemistichs_shared_and_kept": training_overlap,
+        "word_trigrams_found_in_pretraining_text": {
+            "held_out_hafez": _trigram_overlap([line for i in held_out for line in divan[i]], trigrams),
+            "training_hafez": _trigram_overlap([line for i in hafez_split["train_poems"] for line in divan[i]], trigrams),
+        },
     }
     logger.info(
         "Kept %d of %d poems (%d characters); %d dropped for sharing a hemistich with Hafez's held-out ghazals.",
@@ -113,6 +119,23 @@ def select_pretraining_poems(
 
 def _line_key(line: str) -> str:
     return fold(line).replace(" ", "")
+
+
+def _word_trigrams(line: str) -> set[tuple[str, ...]]:
+    words = fold(line).split()
+    return {tuple(words[k : k + 3]) for k in range(len(words) - 2)}
+
+
+def _trigram_overlap(lines: list[str], trigrams: set) -> dict:
+    """Near copies that the exact check misses: the mean share of a hemistich's word
+    trigrams (three words in a row) found in the pretraining text, and the share of
+    hemistichs all of whose trigrams are. Held-out and training hemistichs should match."""
+    shares = [sum(gram in trigrams for gram in grams) / len(grams) for grams in map(_word_trigrams, lines) if grams]
+    return {
+        "hemistichs": len(shares),
+        "mean_share": sum(shares) / len(shares) if shares else None,
+        "all_found_share": sum(share == 1.0 for share in shares) / len(shares) if shares else None,
+    }
 
 
 def split_and_encode_pretraining(pretrain_text: str, hafez_vocab: dict, pretrain: HafezPretrainParams) -> dict:
