@@ -147,3 +147,13 @@ def test_a_failed_run_says_so_once_in_a_few_lines(kedro_run):
     output = result.stdout + result.stderr
     assert len(output.splitlines()) <= 25, output
     assert output.count("did you mean 'training'") == 1 and "pydantic.dev" not in output
+
+
+def test_a_run_stopped_before_its_first_node_is_recorded_as_failed(kedro_run, project_copy):
+    """Kedro calls no error hook when a run stops in a before-run hook (here: a missing input)."""
+    import mlflow
+
+    result = kedro_run("--pipeline", "hafez_sample", "--env", "test")
+    assert result.returncode == 1
+    mlflow.set_tracking_uri(f"sqlite:///{project_copy / TEST_DATA / 'mlflow.db'}")
+    assert list(mlflow.search_runs(experiment_names=["hw3_pipelines"])["status"]) == ["FAILED"]

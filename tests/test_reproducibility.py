@@ -35,6 +35,16 @@ def test_two_runs_give_byte_identical_outputs(project_copy):
         assert first.read_bytes() == second.read_bytes(), relative
 
 
+def test_two_pretraining_runs_give_the_same_corpus_and_weights(project_copy):
+    for _ in range(2):
+        run_pipeline(project_copy, "hafez_pretrain")
+    first, second = versions(project_copy, f"{TEST_DATA}/04_feature/hafez_pretrain_corpus.txt")
+    assert first.read_bytes() == second.read_bytes()
+    models = [TorchModelDataset(filepath=str(path)).load().state_dict()
+              for path in versions(project_copy, f"{TEST_DATA}/06_models/hafez_pretrained_char_lm.pt")]
+    assert models[0].keys() == models[1].keys() and all(models[0][k].equal(models[1][k]) for k in models[0])
+
+
 def test_killed_run_leaves_the_last_good_run_intact(project_copy):
     run_pipeline(project_copy, "btc")
     model_dir = f"{TEST_DATA}/06_models/btc_model.pt"

@@ -5,10 +5,9 @@ from hw3_pipelines.tracking import MlflowTracking
 
 # kedro-mlflow's hook comes in as the project's MlflowTracking (see tracking.py), not as the
 # plugin registers it, so that worker processes of parallel runs never log on their own.
-# Hooks run last-registered first: a run whose inputs are missing stops before MLflow opens
-# one, and the summary comes after everything else.
+# Hooks run last-registered first: the summary comes after everything else.
 _tracking = MlflowTracking()
-HOOKS = (RunSummaryHooks(_tracking), _tracking, MissingInputHooks())
+HOOKS = (RunSummaryHooks(_tracking), MissingInputHooks(), _tracking)
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 
 CONFIG_LOADER_ARGS = {

@@ -5,8 +5,9 @@ from hw3_pipelines.text.ghazal import keeps_form, required_ending, rhyme_words
 MATLA = ["صبا به لطف بگو آن غزال رعنا را", "که سر به کوه و بیابان تو داده ای ما را"]
 
 
-def test_only_a_later_couplets_second_hemistich_has_a_required_ending():
-    assert required_ending(MATLA) is None
+def test_second_hemistichs_have_a_required_ending():
+    assert required_ending(MATLA[:1]) is None  # a first hemistich ends freely
+    assert required_ending(["گل ما را", "دل ما"]) == ("را", ())  # the matla rhymes on its first hemistich's last letters
     assert required_ending([*MATLA, "شکرفروش که عمرش دراز باد چرا"]) is None
     assert required_ending([*MATLA, "شکرفروش که عمرش دراز باد چرا", "تفقدی نکند"]) == ("ا", ("را",))
     assert required_ending(["یک دو", "سه چهار", "پنج", "شش"]) is None  # a matla with no rhyme

@@ -1,11 +1,13 @@
-"""Form-aware decoding: every later couplet ends in the matla's radif, after a word that
-ends in its qafiya.
+"""Form-aware decoding: the matla's hemistichs rhyme, and every later couplet ends in the
+matla's radif, after a word that ends in its qafiya.
 
 Ghazvininejad et al.'s "Hafez" system (2016) guarantees rhyme by constraining decoding
 rather than hoping the model rhymes. Here the model writes freely; when it ends the second
-hemistich of a couplet after the matla without the matla's ending, that hemistich's last
-word (and any radif it wrote) is taken back and replaced by a word of the corpus that ends
-in the qafiya's letters, followed by the radif. The model chooses the word: every
+hemistich of the matla without a rhyme on the first (its last word's last letters), or of a
+later couplet without the matla's ending, that hemistich's last word (and any radif it
+wrote) is taken back and replaced by a word of the corpus with the required ending,
+followed by the radif. In the matla the first hemistich's own last word is a candidate too:
+choosing it makes it the ghazal's radif. The model chooses the word: every
 candidate is scored by its log-probability in that place, and one is drawn from those
 scores at the sampling temperature. The form finder is ``text.ghazal``'s, so a sample is
 held to the same definition of radif and qafiya as its report.

@@ -86,10 +86,18 @@ def form_report(poems: list[list[str]]) -> dict:
     }
 
 
+MATLA_RHYME_LETTERS = 2
+
+
 def required_ending(lines: list[str]) -> tuple[str, tuple[str, ...]] | None:
     """What the last of ``lines``, about to end, must end in: ``(qafiya, radif words as the
-    matla writes them)``. ``None`` unless it is the second hemistich of a couplet after the
-    matla, in a ghazal whose matla sets a qafiya or a radif."""
+    matla writes them)``. For the matla's second hemistich, the last letters of the first
+    hemistich's last word (``MATLA_RHYME_LETTERS``): a rhyme, which becomes a radif when the
+    same word is chosen. For the second hemistich of a later couplet, the matla's qafiya and
+    radif. ``None`` for a first hemistich, and for a ghazal whose matla has neither."""
+    if len(lines) == 2:
+        words = fold(lines[0]).split()
+        return (words[-1][-MATLA_RHYME_LETTERS:], ()) if words else None
     if len(lines) < 4 or len(lines) % 2:
         return None
     refrain = radif(lines[0], lines[1])

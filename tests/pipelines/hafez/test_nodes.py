@@ -206,3 +206,25 @@ def test_evaluation_reports_raw_weights_with_averaging_and_dynamic_only_when_ask
     dynamic = params(split={"val_fraction": 0.1, "seed": 0}, evaluation={"ngram_orders": [2], "dynamic": {"segment": 16, "learning_rate": 0.5}})
     scores = nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, {}, dynamic)
     assert scores["val_nats_per_char_dynamic"] < scores["val_nats_per_char"] == plain["val_nats_per_char"]
+
+
+def test_form_aware_sampling_makes_the_matla_rhyme():
+    """A model that learnt matlas whose hemistichs do not rhyme ("را" / "تن") writes them so
+    when free; form-aware, the second hemistich ends in a word that rhymes with the first."""
+    from hw3_pipelines.text.ghazal import keeps_form, required_ending
+
+    poems = [["گل ما را", "جان و تن", "سر و پا", "جان ما"] for _ in range(40)]
+    text = poems_to_text(poems)
+    setting = params(
+        split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0},
+        model={"embedding_dim": 8, "hidden_size": 32, "num_layers": 1, "dropout": 0.0},
+        training={"epochs": 20, "bptt": 16, "batch_size": 4, "learning_rate": 0.01, "bf16_autocast": False},
+    )
+    vocab, _, streams = nodes.split_and_encode(text, setting)
+    model, _ = nodes.train_char_lm(streams, vocab, None, setting)
+    settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5, "form_aware": True}
+    sampled, report = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings))
+    free = text_to_poems(sampled)
+    assert not keeps_form(free[0][1], *required_ending(free[0][:2]))
+    matlas = [poem[:2] for poem in report["form_aware"]["poems"]]
+    assert matlas and all(keeps_form(second, *required_ending([first, second])) for first, second in matlas)

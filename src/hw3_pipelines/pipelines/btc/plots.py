@@ -92,7 +92,8 @@ def plot_coverage_by_horizon(backtest: pd.DataFrame, btc: BtcParams) -> Figure:
             ax.plot(rows["horizon"], rows[f"coverage_{level}"], label=name, marker="o", ms=3, **FORECASTER_STYLE.get(name, {}))
         ax.axhline(level / 100, color="black", ls="--", lw=1, label="nominal level")
         ax.axhspan(level / 100 - 0.05, level / 100 + 0.05, color="grey", alpha=0.12, label="±5 points")
-        ax.set(title=f"{level}% band: share of outcomes inside", xlabel="days ahead", ylabel="coverage", ylim=(0.5, 1.01))
+        ax.set(title=f"{level}% band: share of outcomes inside", xlabel="days ahead", ylabel="coverage",
+               ylim=(_floor(backtest[f"coverage_{level}"], 0.5), 1.01))
         ax.grid(alpha=0.3)
     legend_below(axes[0], columns=4)
     fig.suptitle(f"Coverage by horizon, {backtest['origins'].iloc[0]} origins ({btc.describe()})")
@@ -122,20 +123,28 @@ def plot_one_day_bands(one_day: pd.DataFrame, btc: BtcParams, zoom_days: int = 9
     fig, (bands, coverage) = new_figure(rows=2, height=8)
     recent = one_day.tail(zoom_days)
     dates = _dates(recent, "date")
+    rolling = pd.DataFrame()
     for name in ("garch_t", "model"):
         style = FORECASTER_STYLE[name]
         bands.fill_between(dates, recent[f"{name}_lower_80"], recent[f"{name}_upper_80"], color=style["color"], alpha=0.25,
                            step="mid", label=f"{name}: 80% band")
         inside = (one_day["close"] >= one_day[f"{name}_lower_80"]) & (one_day["close"] <= one_day[f"{name}_upper_80"])
-        coverage.plot(_dates(one_day, "date"), inside.rolling(window).mean(), color=style["color"], lw=1.2, label=name)
+        rolling[name] = inside.rolling(window).mean()
+        coverage.plot(_dates(one_day, "date"), rolling[name], color=style["color"], lw=1.2, label=name)
     bands.plot(dates, recent["close"], color="black", lw=0.8, marker=".", ms=3, label="realised close")
     bands.set_title(f"One-day 80% bands, last {len(recent)} test days ({btc.describe()})")
     usd_axis(bands)
     finish(bands, "upper left")
     coverage.axhline(0.8, color="black", ls="--", lw=1, label="nominal 80%")
-    coverage.set(title=f"Coverage in time: share of the past {window} test days inside the 80% band", ylabel="coverage", ylim=(0.4, 1.02))
+    coverage.set(title=f"Coverage in time: share of the past {window} test days inside the 80% band", ylabel="coverage",
+                 ylim=(_floor(rolling.stack(), 0.4), 1.02))
     finish(coverage, "lower left")
     return fig
+
+
+def _floor(coverages: pd.Series, default: float) -> float:
+    """The lower limit of a coverage axis: ``default``, or lower when a forecaster falls below it."""
+    return min(default, float(coverages.min()) - 0.05)
 
 
 FORECASTER_STYLE = {
