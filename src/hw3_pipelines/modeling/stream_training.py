@@ -6,19 +6,38 @@ Both hafez pipelines train this way: the Divan (``hafez``) and the other poets' 
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
+import pandas as pd
 import torch
 from pydantic import Field
 from torch.nn import functional as F
 
 from hw3_pipelines.errors import ParameterError
 from hw3_pipelines.modeling.char_lm import CharLM, detach_state, stream_nats
+from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.training import TrainConfig, TrainResult, train
+
+logger = logging.getLogger(__name__)
 
 
 class StreamTrainConfig(TrainConfig):
     bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
+
+
+def train_on_streams(model: CharLM, streams: dict, config: StreamTrainConfig, desc: str) -> tuple[CharLM, pd.DataFrame]:
+    """Train ``model`` (already on its device) on ``streams["train"]``, keep the epoch with the
+    lowest loss on ``streams["val"]`` (arrays of ids), and return it on the CPU with its
+    history, one row per epoch, the kept one marked ``best``."""
+    device = next(model.parameters()).device
+    train_ids = torch.from_numpy(streams["train"]).to(device)
+    val_ids = torch.from_numpy(streams["val"]).to(device)
+    result = train_on_stream(model, train_ids, val_ids, config, desc)
+    history = pd.DataFrame(result.history)
+    history["best"] = history["epoch"] == result.best_epoch
+    logger.info("%s: trained %d parameters; best epoch %d.", desc, parameter_count(model), result.best_epoch)
+    return result.model.cpu(), history
 
 
 def train_on_stream(

@@ -140,10 +140,8 @@ def test_a_ghazal_cannot_end_before_its_minimum_couplets():
     assert set(report["form"]) >= {"ghazals", "share_with_radif", "radif_kept_share", "qafiya_kept_share"}
 
 
-def test_form_aware_sampling_ends_every_later_couplet_in_radif_and_qafiya_and_reports_apart():
-    """A model that learnt ghazals whose second couplet drops the matla's radif "ما را" and
-    its qafiya "ل" writes them so when free, and keeps both when form-aware."""
-    poems = [["گل ما را", "دل ما را", "سر و پا", "جان ما"] for _ in range(40)]
+def trained_on(poems: list[list[str]]):
+    """A tiny model trained for 20 epochs on ``poems`` (their vocabulary and text with it)."""
     text = poems_to_text(poems)
     setting = params(
         split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0},
@@ -152,6 +150,14 @@ def test_form_aware_sampling_ends_every_later_couplet_in_radif_and_qafiya_and_re
     )
     vocab, _, streams = nodes.split_and_encode(text, setting)
     model, _ = nodes.train_char_lm(streams, vocab, None, setting)
+    return model, vocab, text
+
+
+def test_form_aware_sampling_ends_every_later_couplet_in_radif_and_qafiya_and_reports_apart():
+    """A model that learnt ghazals whose second couplet drops the matla's radif "ما را" and
+    its qafiya "ل" writes them so when free, and keeps both when form-aware."""
+    poems = [["گل ما را", "دل ما را", "سر و پا", "جان ما"] for _ in range(40)]
+    model, vocab, text = trained_on(poems)
     settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5}
     free, report = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings))
     same_free, constrained = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings, form_aware=True))
@@ -214,14 +220,7 @@ def test_form_aware_sampling_makes_the_matla_rhyme():
     from hw3_pipelines.text.ghazal import keeps_form, required_ending
 
     poems = [["گل ما را", "جان و تن", "سر و پا", "جان ما"] for _ in range(40)]
-    text = poems_to_text(poems)
-    setting = params(
-        split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0},
-        model={"embedding_dim": 8, "hidden_size": 32, "num_layers": 1, "dropout": 0.0},
-        training={"epochs": 20, "bptt": 16, "batch_size": 4, "learning_rate": 0.01, "bf16_autocast": False},
-    )
-    vocab, _, streams = nodes.split_and_encode(text, setting)
-    model, _ = nodes.train_char_lm(streams, vocab, None, setting)
+    model, vocab, text = trained_on(poems)
     settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5, "form_aware": True}
     sampled, report = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings))
     free = text_to_poems(sampled)

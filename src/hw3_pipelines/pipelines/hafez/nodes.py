@@ -40,7 +40,7 @@ from hw3_pipelines.modeling.neural_cache import (
     tune_cache,
 )
 from hw3_pipelines.modeling.plots import loss_curves
-from hw3_pipelines.modeling.stream_training import train_on_stream
+from hw3_pipelines.modeling.stream_training import train_on_streams
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams, HafezSample
 from hw3_pipelines.progress import track
@@ -122,14 +122,7 @@ def train_char_lm(
     model = CharLM(CharLMConfig(vocab_size=len(vocab), alphabet=alphabet(vocab), **hafez.model.model_dump()))
     if hafez.init_from == "pretrained":
         _start_from(model, pretrained)
-    model = model.to(device)
-    train_ids = torch.from_numpy(streams["train"]).to(device)
-    val_ids = torch.from_numpy(streams["val"]).to(device)
-    result = train_on_stream(model, train_ids, val_ids, training, desc="hafez")
-    history = pd.DataFrame(result.history)
-    history["best"] = history["epoch"] == result.best_epoch
-    logger.info("Trained %d parameters; best epoch %d.", parameter_count(model), result.best_epoch)
-    return result.model.cpu(), history
+    return train_on_streams(model.to(device), streams, training, desc="hafez")
 
 
 def _start_from(model: CharLM, pretrained: CharLM | None) -> None:

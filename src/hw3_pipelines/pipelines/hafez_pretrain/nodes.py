@@ -20,7 +20,7 @@ from hw3_pipelines.errors import InputDataError
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig, describe, stream_nats
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.plots import loss_curves
-from hw3_pipelines.modeling.stream_training import train_on_stream
+from hw3_pipelines.modeling.stream_training import train_on_streams
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams, HafezPretrainParams
 from hw3_pipelines.sources import ganjoor
@@ -166,14 +166,7 @@ def pretrain_char_lm(
     if pretrain.dropout is not None:
         sizes["dropout"] = pretrain.dropout
     config = CharLMConfig(vocab_size=len(hafez_vocab), alphabet=alphabet(hafez_vocab), **sizes)
-    model = CharLM(config).to(device)
-    train_ids = torch.from_numpy(streams["train"]).to(device)
-    val_ids = torch.from_numpy(streams["val"]).to(device)
-    result = train_on_stream(model, train_ids, val_ids, training, desc="hafez_pretrain")
-    history = pd.DataFrame(result.history)
-    history["best"] = history["epoch"] == result.best_epoch
-    logger.info("Pretrained %d parameters; best epoch %d.", parameter_count(model), result.best_epoch)
-    return result.model.cpu(), history
+    return train_on_streams(CharLM(config).to(device), streams, training, desc="hafez_pretrain")
 
 
 def evaluate_pretrained(model: CharLM, streams: dict, hafez_token_ids: dict, history: pd.DataFrame) -> dict:
