@@ -24,3 +24,16 @@ def test_rhyme_words_are_the_most_frequent_with_the_ending():
     counts = {"دانا": 3, "توانا": 5, "دل": 9, "شیدا": 1, "دنیا": 5}
     assert rhyme_words(counts, "ا", 3) == ["توانا", "دنیا", "دانا"]
     assert rhyme_words(counts, "انا", 10) == ["توانا", "دانا"]
+
+
+def test_a_line_that_keeps_the_radif_but_no_corpus_word_has_the_qafiya_is_left_as_it_is():
+    from collections import Counter
+
+    from hw3_pipelines.modeling.form_aware import FormAwareLineEnd
+
+    lines = ["گل ما را", "دل ما را", "سر و پا", "جان ما را"]  # radif "ما را" kept, qafiya "ل" not
+    vocab = {c: i for i, c in enumerate(sorted(set("\n".join(lines))))}
+    line_end = FormAwareLineEnd(vocab, Counter({"جان": 1}), temperature=1.0)  # no word ends in "ل"
+    poem = [vocab[c] for c in "\n".join(lines)]
+    assert line_end(poem, score=lambda back, candidates: [0.0] * len(candidates)) == (0, [])
+    assert line_end.without_candidates == 1

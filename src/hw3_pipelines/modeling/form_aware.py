@@ -7,10 +7,10 @@ hemistich of the matla without a rhyme on the first (its last word's last letter
 later couplet without the matla's ending, that hemistich's last word (and any radif it
 wrote) is taken back and replaced by a word of the corpus with the required ending,
 followed by the radif. In the matla the first hemistich's own last word is a candidate too:
-choosing it makes it the ghazal's radif. The model chooses the word: every
-candidate is scored by its log-probability in that place, and one is drawn from those
-scores at the sampling temperature. The form finder is ``text.ghazal``'s, so a sample is
-held to the same definition of radif and qafiya as its report.
+choosing it makes it the ghazal's radif. The model chooses the word: every candidate is
+scored by its log-probability in that place, and one is drawn from those scores at the
+sampling temperature. The form finder is ``text.ghazal``'s, so a sample is held to the same
+definition of radif and qafiya as its report.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ class FormAwareLineEnd:
         words = rhyme_words(self.corpus_words, rhyme, self.candidates) if rhyme else []
         if not words:
             self.without_candidates += bool(rhyme)
+            if _ends_in_radif(line, refrain):
+                return 0, []
             return 0, encode(radif_text if not line.endswith(" ") else radif_text.lstrip(), self.vocab).tolist()
         back = len(line) - _rhyme_word_start(line, refrain)
         prefix = line[: len(line) - back]
@@ -62,6 +64,9 @@ def _rhyme_word_start(line: str, refrain: tuple[str, ...]) -> int:
     """Where the line's rhyme word starts: its last word, or the word before the radif when
     the line already ends in it."""
     starts = [match.start() for match in _WORD.finditer(line)]
-    ends_in_radif = bool(refrain) and tuple(fold(line).split()[-len(refrain) :]) == tuple(map(fold, refrain))
-    take = min(len(starts), 1 + (len(refrain) if ends_in_radif else 0))
+    take = min(len(starts), 1 + (len(refrain) if _ends_in_radif(line, refrain) else 0))
     return starts[len(starts) - take] if take else len(line)
+
+
+def _ends_in_radif(line: str, refrain: tuple[str, ...]) -> bool:
+    return bool(refrain) and tuple(fold(line).split()[-len(refrain) :]) == tuple(map(fold, refrain))
