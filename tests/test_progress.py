@@ -37,3 +37,11 @@ def test_the_last_unit_always_logs(clock, caplog):
     caplog.set_level(logging.INFO, logger="hw3_pipelines.progress")
     list(progress.track(range(3), 3, "Kneser-Ney orders", unit="order"))
     assert [record.getMessage() for record in caplog.records] == ["Kneser-Ney orders: 3/3 orders, 0s elapsed"]
+
+
+def test_a_unit_nearly_done_is_not_reported_as_done(clock, caplog):
+    caplog.set_level(logging.INFO, logger="hw3_pipelines.progress")
+    with progress.Progress(6, "pretrain", unit="epoch") as bar:
+        clock["t"] += 40
+        bar.advance(0.999)
+    assert caplog.records[0].getMessage().startswith("pretrain: 0.9/6 epochs")

@@ -10,6 +10,7 @@ current unit it is (``advance``), and both the bar and the log lines move within
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -59,7 +60,7 @@ class Progress:
         left = f", about {_duration(elapsed / position * (self.total - position))} left" if 0 < position < self.total else ""
         note = "".join(f", {k} {v}" for k, v in self._note.items())
         logger.info(
-            "%s: %s/%d %ss, %s elapsed%s%s", self.desc, f"{position:.1f}".removesuffix(".0"), self.total, self.unit,
+            "%s: %s/%d %ss, %s elapsed%s%s", self.desc, _tenths(position), self.total, self.unit,
             _duration(elapsed), left, note,
         )
 
@@ -68,6 +69,11 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         self._bar.close()
+
+
+def _tenths(position: float) -> str:
+    """Rounded down, so that 1.99 epochs reads 1.9, not the 2 that the next line reports."""
+    return f"{math.floor(position * 10 + 1e-9) / 10:.1f}".removesuffix(".0")
 
 
 def _duration(seconds: float) -> str:
