@@ -122,6 +122,7 @@ class BtcParams(Strict):
 
 class LookbackSweepParams(Strict):
     epochs: PositiveInt
+    num_threads: PositiveInt
 
 
 # hafez -----------------------------------------------------------------------------------

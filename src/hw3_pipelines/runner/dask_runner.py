@@ -7,7 +7,9 @@ and ``shallow_copy``, so instead of publishing in-memory datasets on the schedul
 unsaved ``MemoryDataset`` pickles into a bare marker, kedro#5773) every dataset that
 passes from one node to another must be file-backed, and a run that would need an
 in-memory one stops before the first task, naming it. Each worker imports the project
-once and runs its nodes with the project's hooks, like Kedro's ParallelRunner.
+once and runs its nodes with the project's hooks, like Kedro's ParallelRunner. The
+project's Dask settings (``dask.yaml``) hold for the run, and a cluster is checked before
+the first task (``dask_cluster.py``).
 
     kedro run --pipeline btc_lookback --runner hw3_pipelines.runner.DaskRunner
     kedro run ... --runner-params client_args.address=tcp://HOST:8786
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
-from distributed import Client, LocalCluster, as_completed
+import dask.config
+from distributed import Client, KilledWorker, LocalCluster, as_completed
 from kedro.io import MemoryDataset
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
@@ -29,6 +33,12 @@ from kedro.runner import AbstractRunner
 from kedro.runner.task import Task
 
 from hw3_pipelines.errors import ProjectError
+from hw3_pipelines.runner.dask_cluster import (
+    ClusterError,
+    check_workers,
+    connect,
+    project_settings,
+)
 from hw3_pipelines.threads import BUDGET_VARIABLE, budget_for_run, cores_per_worker
 
 logger = logging.getLogger(__name__)
@@ -58,23 +68,33 @@ class DaskRunner(AbstractRunner):
 
     def _run(self, pipeline: Pipeline, catalog, hook_manager=None, run_id: str | None = None) -> None:
         check_file_backed(pipeline, catalog)
-        client_args = {key: value for key, value in self._client_args.items() if key != "address"}
-        with budget_for_run(None), self._cluster() as cluster, Client(cluster, **client_args) as client:
+        with budget_for_run(None), dask.config.set(project_settings()), self._client() as client:
+            check_workers(client)
             futures = {}
             for node in pipeline.nodes:  # topological order: dependencies are submitted first
                 dependencies = [futures[parent] for parent in pipeline.node_dependencies[node]]
                 futures[node] = client.submit(
                     _run_node, node, catalog, self._is_async, run_id, *dependencies, key=f"{node.name}-{run_id}", pure=False
                 )
+            nodes = {future.key: node for node, future in futures.items()}
             load_counts = Counter(chain.from_iterable(n.inputs for n in pipeline.nodes))
-            for done, (_, node) in enumerate(as_completed(futures.values(), with_results=True), start=1):
+            # results stay on the workers: a node's outputs are in files, and gathering a
+            # result from a worker that cannot be reached would be retried without end
+            for done, future in enumerate(as_completed(futures.values()), start=1):
+                node = nodes[future.key]
+                if future.status != "finished":
+                    _raise_task_error(node, future)
                 logger.info("Completed node %s (%d of %d)", node.name, done, len(futures))
                 self._release_datasets(node, catalog, load_counts, pipeline)
 
-    def _cluster(self):
-        """The address of the given cluster, or a new LocalCluster that closes after the run."""
+    @contextmanager
+    def _client(self) -> Iterator[Client]:
+        """A client of the given cluster, or of a new LocalCluster that closes after the run."""
+        client_args = {key: value for key, value in self._client_args.items() if key != "address"}
         if "address" in self._client_args:
-            return nullcontext(self._client_args["address"])
+            with connect(self._client_args["address"], **client_args) as client:
+                yield client
+            return
         workers = self._cluster_args.get("n_workers", cores_per_worker(1))
         options = {
             "n_workers": workers,
@@ -85,7 +105,21 @@ class DaskRunner(AbstractRunner):
             "env": {BUDGET_VARIABLE: str(cores_per_worker(workers))},
             **self._cluster_args,
         }
-        return LocalCluster(**options)
+        with LocalCluster(**options) as cluster, Client(cluster, **client_args) as client:
+            yield client
+
+
+def _raise_task_error(node: Node, future) -> None:
+    """A node's own error as it is; a worker that kept dying under it as one message."""
+    if future.cancelled():
+        raise ClusterError(f"node {node.name} was cancelled by the Dask scheduler; check its log")
+    error = future.exception()
+    if isinstance(error, KilledWorker):
+        raise ClusterError(
+            f"node {node.name} stopped: {error} Check those workers' logs for a memory limit or a crash; "
+            f"how many deaths a task is allowed is Dask's distributed.scheduler.allowed-failures"
+        ) from None
+    raise error
 
 
 def check_file_backed(pipeline: Pipeline, catalog) -> None:

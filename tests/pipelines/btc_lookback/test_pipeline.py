@@ -1,13 +1,10 @@
 """The lookback sweep on the real snapshot: one namespaced run per grid cell, the same
-table under every runner, and each parallel worker held to its share of the cores."""
+table under every runner, and each parallel worker held to its share of the cores.
+Runs on a separately started Dask cluster: tests/test_dask_cluster.py."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -55,39 +52,11 @@ def test_sequential_parallel_and_dask_sweeps_give_identical_tables(project_copy)
 
 def test_parallel_workers_get_their_share_of_the_cores(project_copy):
     """Two workers on two cores: one torch thread each, though the parameters ask for two."""
-    two_threads = {"btc": {"training": {"num_threads": 2}}}
+    two_threads = {"btc_lookback": {"num_threads": 2}}
     run_pipeline(project_copy, "btc_lookback", two_threads)
     assert set(runs(project_copy)["torch_threads"]) == {2}
     run_pipeline(project_copy, "btc_lookback", two_threads, runner=ParallelRunner(max_workers=2))
     assert set(runs(project_copy)["torch_threads"]) == {max(1, (os.cpu_count() or 1) // 2)}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_sweep_on_a_separately_started_dask_cluster(project_copy):
-    """`dask scheduler` and `dask worker` as processes on 127.0.0.1; the runner only gets the address."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    dask = str(Path(sys.executable).with_name("dask"))
-    scheduler = subprocess.Popen(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(
-        [dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        run_pipeline(project_copy, "btc_lookback", runner=DaskRunner(client_args={"address": address, "timeout": "60s"}))
-        assert len(runs(project_copy)) == 8
-    finally:
-        for process in (worker, scheduler):
-            process.terminate()
-            process.wait(timeout=30)
 
 
 def test_prediction_lag_of_persistence_is_one_day():

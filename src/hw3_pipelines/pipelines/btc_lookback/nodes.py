@@ -17,8 +17,9 @@ METRICS = ("relative_mae", "mae", "dm_p_value")
 
 
 def run_settings(btc: BtcParams, sweep: LookbackSweepParams, lookback: int, target: str, seed: int) -> BtcParams:
-    """The btc parameters with this run's lookback, target and seed and the sweep's epochs."""
-    training = btc.training.model_copy(update={"epochs": sweep.epochs, "seed": seed})
+    """The btc parameters with this run's lookback, target and seed and the sweep's epochs
+    and threads."""
+    training = btc.training.model_copy(update={"epochs": sweep.epochs, "seed": seed, "num_threads": sweep.num_threads})
     return btc.model_copy(update={"lookback": lookback, "target": target, "training": training})
 
 
