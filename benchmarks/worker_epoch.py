@@ -1,5 +1,7 @@
 """Seconds per training epoch of the same task in a process-pool worker and in a Dask worker,
-with Dask's default settings and with the project's (src/hw3_pipelines/runner/dask.yaml).
+with Dask's default settings, without its glibc trim threshold only, and with the project's
+settings (src/hw3_pipelines/runner/dask.yaml); and in a process-pool worker given Dask's
+trim threshold.
 
     python benchmarks/worker_epoch.py --epochs 4 --out benchmarks/results/worker_epoch.json
 
@@ -56,9 +58,15 @@ def train_once(epochs: int, seed: int) -> dict:
     }
 
 
-def in_process_pool(epochs: int) -> list[dict]:
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(train_once, [epochs] * 2, [0, 1]))
+def in_process_pool(epochs: int, environment: dict[str, str]) -> list[dict]:
+    saved = dict(os.environ)
+    os.environ.update(environment)  # spawned workers start with it, and glibc reads it at start
+    try:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return list(pool.map(train_once, [epochs] * 2, [0, 1]))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def in_dask(epochs: int, settings: dict) -> list[dict]:
@@ -79,9 +87,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/worker_epoch.json"))
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = "1"
+    trim_threshold = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
     setups = {
-        "process_pool": lambda: in_process_pool(args.epochs),
+        "process_pool": lambda: in_process_pool(args.epochs, {}),
+        "process_pool_with_dasks_trim_threshold": lambda: in_process_pool(args.epochs, {"MALLOC_TRIM_THRESHOLD_": "65536"}),
         "dask_defaults": lambda: in_dask(args.epochs, {}),
+        "dask_without_trim_threshold_only": lambda: in_dask(args.epochs, {trim_threshold: None}),
         "dask_project_settings": lambda: in_dask(args.epochs, project_settings()),
     }
     results = {"epochs": args.epochs, "cpu_count": os.cpu_count(), "setups": {}}

@@ -112,3 +112,18 @@ def test_the_runners_own_cluster_has_the_project_settings():
         [answer] = client.run(worker_settings).values()
     assert answer == project_settings()
     assert answer["distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"] is None
+
+
+def _die() -> None:
+    os._exit(1)
+
+
+def test_a_node_whose_worker_keeps_dying_stops_with_one_message():
+    import dask.config
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Pipeline, node
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), pytest.raises(
+        ClusterError, match=r"node die stopped: .*died.*allowed-failures"
+    ):
+        DaskRunner(cluster_args={"n_workers": 1}).run(Pipeline([node(_die, None, "nothing", name="die")]), DataCatalog())

@@ -91,7 +91,7 @@ def check_workers(client: Client, wait_seconds: float = WORKER_WAIT_SECONDS) -> 
     different = sorted(worker for worker, settings in answers.items() if settings != expected)
     if different:
         logger.warning(
-            "Dask workers %s run without the project's settings, which made training 1.7x slower per epoch on the "
+            "Dask workers %s run without the project's settings, which made training 1.8x slower per epoch on the "
             "machine measured; start them with DASK_CONFIG=%s",
             ", ".join(different), SETTINGS_FILE,
         )
