@@ -11,6 +11,7 @@ import pytest
 from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.pipelines.btc import nodes, scoring
+from hw3_pipelines.pipelines.btc.scoring import BASELINES
 from hw3_pipelines.sources import prices as sources
 from tests.conftest import synthetic_prices
 from tests.pipelines.btc.helpers import params, prepared, trained
@@ -193,7 +194,7 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     fitted = scoring.fit_baselines(prices.iloc[: len(prices) - len(windows.X_test)], p)
     table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, p)
     assert len(future) == 7 and (future["median"] > 0).all()
-    assert len(table) == 5 * 4 and table["mae"].notna().all()
+    assert len(table) == 5 * (1 + len(BASELINES)) and table["mae"].notna().all()
 
 
 @pytest.mark.parametrize("head", ["gaussian", "student_t"])
@@ -204,7 +205,7 @@ def test_distribution_heads_train_on_likelihood_and_forecast(head):
     assert history["val_loss"].notna().all() and 0.2 <= calibration["spread_factor"] <= 5
     assert (model.degrees_of_freedom is not None) == (head == "student_t")
     report, table = scoring.score_one_day(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
-    assert set(report) == {"model", "model_uncalibrated", "constant_vol", "ewma", "garch_t"}
+    assert set(report) == {"model", "model_uncalibrated", *BASELINES}
     assert table["model_pit"].between(0, 1).all() and len(table) == len(windows.X_test)
     assert (table["model_lower_80"] < table["model_upper_80"]).all()
     future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
@@ -227,3 +228,13 @@ def test_backtest_longer_than_the_test_period_names_the_parameter():
     model, _, calibration = trained(p, windows)
     with pytest.raises(ParameterError, match="btc.backtest.horizon=100"):
         scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+
+
+@pytest.mark.parametrize(("head", "losses", "scale"), [("point", [0.02, 0.01], "log"), ("student_t", [-0.5, -0.7], "linear")])
+def test_the_loss_axis_suits_the_loss(head, losses, scale, recwarn):
+    from hw3_pipelines.pipelines.btc.plots import plot_training_loss
+
+    history = pd.DataFrame({"epoch": [1, 2], "train_loss": losses, "val_loss": losses, "best": [False, True]})
+    figure = plot_training_loss(history, params(model={"head": head}))
+    assert figure.axes[0].get_yscale() == scale
+    assert not [w for w in recwarn if "log-scaled" in str(w.message)]

@@ -13,6 +13,7 @@ from hw3_pipelines.datasets import MinMaxScalerDataset, NpzDataset, TorchModelDa
 from hw3_pipelines.forecasting.recursive import predict
 from hw3_pipelines.forecasting.windows import ModelInput, inverse_column, to_price
 from hw3_pipelines.pipelines.btc.pipeline import create_pipeline
+from hw3_pipelines.pipelines.btc.scoring import BASELINES
 from tests.conftest import (
     TEST_DATA,
     copy_project,
@@ -41,8 +42,8 @@ def test_pipeline_wiring_on_synthetic_prices(tmp_path):
     SequentialRunner().run(pipeline, catalog)
     metrics = catalog.load("btc_metrics")
     assert metrics["n_test_days"] == 60 and metrics["data"]["provenance"]["source"] == "csv"
-    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5 * 4
-    assert set(catalog.load("btc_distribution_metrics")) == {"model", "model_uncalibrated", "constant_vol", "ewma", "garch_t"}
+    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5 * (1 + len(BASELINES))
+    assert set(catalog.load("btc_distribution_metrics")) == {"model", "model_uncalibrated", *BASELINES}
     figures = [name for name in pipeline.all_outputs() if name.endswith("_plot")]
     assert len(figures) == 8
     for figure in figures:
@@ -76,10 +77,13 @@ def test_real_snapshot_end_to_end(finished_run):
     garch = scores["garch_t"]  # the baselines do not depend on the model: the measured figures
     assert (garch["crps"], garch["coverage_80"], garch["coverage_95"]) == pytest.approx((1.3035, 0.7644, 0.9446), abs=1e-4)
     assert (scores["ewma"]["crps"], scores["constant_vol"]["crps"]) == pytest.approx((1.3125, 1.4245), abs=1e-4)
+    others = [scores[name][key] for name in ("gjr_garch_t", "egarch_t", "har_t")
+              for key in ("crps", "coverage_80", "coverage_95")]
+    assert others == pytest.approx([1.3059, 0.764, 0.942, 1.3065, 0.788, 0.958, 1.3037, 0.828, 0.978], abs=1e-3)
     assert set(scores["model"]) >= {"crps", "crps_usd", "pinball", "coverage_80", "coverage_95", "kupiec_p_80",
                                     "kupiec_p_95", "christoffersen_p_80", "width_80", "crps_dm_vs_garch_t"}
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
-    assert set(backtest["forecaster"]) == {"model", "constant_vol", "ewma", "garch_t"} and backtest["horizon"].max() == 5
+    assert set(backtest["forecaster"]) == {"model", *BASELINES} and backtest["horizon"].max() == 5
 
 
 def test_reloaded_model_reproduces_saved_predictions(finished_run):

@@ -12,8 +12,10 @@ def scores(crps: float, coverage_80: float = 0.8, kupiec_80: float = 0.5) -> dic
 
 def test_each_baseline_gets_a_verdict_with_its_p_value():
     model = {**scores(1.29), **{f"crps_dm_vs_{b}": {"statistic": s, "p_value": p} for b, s, p in
-                                [("constant_vol", -4.0, 1e-4), ("ewma", -1.9, 0.054), ("garch_t", 0.2, 0.53)]}}
-    metrics = {"model": model, "constant_vol": scores(1.42, 0.95, 1e-9), "ewma": scores(1.31), "garch_t": scores(1.30)}
+                                [("constant_vol", -4.0, 1e-4), ("ewma", -1.9, 0.054), ("garch_t", 0.2, 0.53),
+                                 ("gjr_garch_t", 0.3, 0.5), ("egarch_t", 0.3, 0.5), ("har_t", 2.1, 0.036)]}}
+    metrics = {"model": model, "constant_vol": scores(1.42, 0.95, 1e-9), "ewma": scores(1.31), "garch_t": scores(1.30),
+               "gjr_garch_t": scores(1.30), "egarch_t": scores(1.30), "har_t": scores(1.28)}
     dates = {"test_start": "2024-03-09", "test_end": "2026-07-22", "n_test_days": 866}
     text = write_distribution_report(metrics, dates, BtcParams.model_validate(conf_parameters("btc")))
     assert "CRPS (% log return) ↓" in text and "↓: lower is better" in text and "866" in text
@@ -21,4 +23,5 @@ def test_each_baseline_gets_a_verdict_with_its_p_value():
     assert "- Against constant volatility: **better**: CRPS 1.2900 against 1.4200 (-9.2%), Diebold-Mariano p = 0.0001." in text
     assert "- Against EWMA random walk: **a tie**: CRPS 1.2900 against 1.3100 (-1.5%), Diebold-Mariano p = 0.054" in text
     assert "- Against GARCH(1,1)-t: **a tie**" in text
+    assert "- Against HAR on the daily range, t: **worse**: CRPS 1.2900 against 1.2800 (+0.8%), Diebold-Mariano p = 0.036." in text
     assert "- Calibration: **calibrated**: the 80% band holds 0.800 of outcomes (Kupiec p = 0.5)" in text

@@ -30,7 +30,11 @@ def plot_split(train: pd.DataFrame, test: pd.DataFrame, btc: BtcParams) -> Figur
 
 
 def plot_training_loss(history: pd.DataFrame, btc: BtcParams) -> Figure:
-    return loss_curves(history, f"Training loss, MSE on scaled targets ({btc.describe()})", "MSE", yscale="log")
+    """MSE on a log axis for a point head; a distribution head's negative log-likelihood can be
+    below zero, so its axis is linear."""
+    if btc.model.head == "point":
+        return loss_curves(history, f"Training loss, MSE on scaled targets ({btc.describe()})", "MSE", yscale="log")
+    return loss_curves(history, f"Training loss, negative log-likelihood ({btc.describe()})", "NLL per window")
 
 
 def plot_predictions(predictions: pd.DataFrame, metrics: dict, btc: BtcParams, window: int = 30) -> Figure:
@@ -153,4 +157,7 @@ FORECASTER_STYLE = {
     "constant_vol": {"color": "tab:gray", "ls": "--"},
     "ewma": {"color": "tab:green"},
     "garch_t": {"color": "tab:blue"},
+    "gjr_garch_t": {"color": "tab:cyan"},
+    "egarch_t": {"color": "tab:purple"},
+    "har_t": {"color": "tab:olive"},
 }

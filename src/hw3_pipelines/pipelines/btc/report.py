@@ -12,6 +12,9 @@ NAMES = {
     "constant_vol": "constant volatility",
     "ewma": "EWMA random walk",
     "garch_t": "GARCH(1,1)-t",
+    "gjr_garch_t": "GJR-GARCH(1,1)-t",
+    "egarch_t": "EGARCH(1,1)-t",
+    "har_t": "HAR on the daily range, t",
 }
 SIGNIFICANCE = 0.05
 

@@ -3,7 +3,8 @@ beside the volatility baselines a forecaster must beat, on exactly the same days
 
 Forecasters: ``model`` (as the pipeline ships it: recalibrated when ``calibration.
 recalibrate`` is on), ``model_uncalibrated`` (the same before recalibration, one day
-only), ``constant_vol``, ``ewma`` and ``garch_t`` (see ``forecasting.baselines``).
+only), and the baselines ``constant_vol``, ``ewma``, ``garch_t``, ``gjr_garch_t``,
+``egarch_t`` and ``har_t`` (see ``forecasting.baselines``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ from hw3_pipelines.pipelines.btc.nodes import model_close_paths
 
 
 def fit_baselines(train_prices: pd.DataFrame, btc: BtcParams) -> dict:
-    """Every baseline's parameters, from the training days' returns alone."""
-    returns = baselines.log_returns_pct(train_prices.set_index("Date")["Close"])
+    """Every baseline's parameters, from the training days' returns and ranges alone."""
+    days = train_prices.set_index("Date")
+    returns = baselines.log_returns_pct(days["Close"])
     return {
         "fitted_on": {"first_date": returns.index[0], "last_date": returns.index[-1], "returns": len(returns)},
         "constant_vol_sigma": float(returns.std()),
         "ewma_lambda": btc.baselines.ewma_lambda,
         "ewma_initial_variance": float(returns.var()),
-        "garch_t": baselines.fit_garch_t(returns),
+        **{kind: baselines.fit_arch_t(kind, returns) for kind in baselines.VOLATILITY_MODELS},
+        "har_t": baselines.fit_har_t(baselines.parkinson_variance(days["High"], days["Low"]), returns),
     }
 
 
@@ -41,7 +44,8 @@ class _Baselines:
     """The baselines' forecasts for days given by their position in the return series."""
 
     def __init__(self, prices: pd.DataFrame, fitted: dict, test_dates: np.ndarray):
-        self.returns = baselines.log_returns_pct(prices.set_index("Date")["Close"])
+        table = prices.set_index("Date")
+        self.returns = baselines.log_returns_pct(table["Close"])
         self.fitted = fitted
         self.test_positions = self.returns.index.get_indexer(test_dates)
         if (self.test_positions < 0).any():
@@ -49,16 +53,20 @@ class _Baselines:
         self.ewma_sigma = baselines.ewma_volatility(
             self.returns.to_numpy(), fitted["ewma_lambda"], fitted["ewma_initial_variance"]
         )
+        variance = baselines.parkinson_variance(table["High"], table["Low"])
+        self.har_sigma = baselines.har_t_sigma(variance, fitted["har_t"]).reindex(self.returns.index).to_numpy()
 
     def one_day(self, days: np.ndarray) -> dict[str, Predictive]:
         return {
             "constant_vol": baselines.random_walk(np.full(len(days), self.fitted["constant_vol_sigma"])),
             "ewma": baselines.random_walk(self.ewma_sigma[days]),
-            "garch_t": baselines.garch_t_one_day(self.returns, self.fitted["garch_t"], days),
+            **{kind: baselines.arch_t_one_day(kind, self.returns, self.fitted[kind], days) for kind in baselines.VOLATILITY_MODELS},
+            "har_t": baselines.har_t(self.har_sigma[days], self.fitted["har_t"]),
         }
 
 
-BASELINES = ("constant_vol", "ewma", "garch_t")  # the forecasters fitted on training days only
+# the forecasters fitted on training days only
+BASELINES = ("constant_vol", "ewma", *baselines.VOLATILITY_MODELS, "har_t")
 
 
 def score_one_day(
@@ -118,16 +126,18 @@ def backtest_forecasters(
     model_returns = 100 * np.log(closes / last_close[:, None, None])
     reference = _Baselines(prices, fitted, model_input.test_dates)
     positions = reference.test_positions[origins]
-    garch_returns = np.cumsum(
-        baselines.garch_t_paths(reference.returns, fitted["garch_t"], positions, horizon, n_paths, btc.forecast.seed), axis=-1
-    )
+    simulated = {
+        kind: np.cumsum(baselines.arch_t_paths(kind, reference.returns, fitted[kind], positions, horizon, n_paths, btc.forecast.seed), axis=-1)
+        for kind in baselines.VOLATILITY_MODELS
+    }
     rows = []
     for h in range(1, horizon + 1):
         forecasters = {
             "model": Predictive.from_samples(model_returns[:, :, h - 1]),
             "constant_vol": baselines.random_walk(np.full(len(origins), fitted["constant_vol_sigma"]), h),
             "ewma": baselines.random_walk(reference.ewma_sigma[positions], h),
-            "garch_t": Predictive.from_samples(garch_returns[:, :, h - 1]),
+            **{kind: Predictive.from_samples(paths[:, :, h - 1]) for kind, paths in simulated.items()},
+            "har_t": baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h),
         }
         rows += [_horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()]
     return pd.DataFrame(rows)
