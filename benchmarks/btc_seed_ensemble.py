@@ -25,8 +25,9 @@ import numpy as np
 from kedro.config import OmegaConfigLoader
 from scipy import optimize, stats
 
-from hw3_pipelines.forecasting import metrics, recursive, scores
+from hw3_pipelines.forecasting import metrics, scores
 from hw3_pipelines.forecasting.distributions import Predictive, from_model_step
+from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc import nodes, scoring
 from hw3_pipelines.settings import CONFIG_LOADER_ARGS
@@ -118,7 +119,7 @@ def main() -> None:
         model, _ = nodes.train_model(model_input, settings)
         calibration = nodes.calibrate_model(model, model_input, settings)
         for part, (windows, previous, _, _) in days.items():
-            step = recursive.one_step(model, windows, calibration["point_scale"])
+            step = regressor_paths.one_step(model, windows, calibration["point_scale"])
             predictive = from_model_step(step, scaler, model_input.close_index, btc.target, previous, 0, 0)
             cdfs[part][f"seed_{seed}"] = cdf_on_grid(predictive)
             cdfs[part][f"seed_{seed}_recalibrated"] = cdf_on_grid(predictive.widened(calibration["spread_factor"]))

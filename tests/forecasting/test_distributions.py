@@ -74,3 +74,11 @@ def test_scaled_price_distributions_become_return_draws():
     assert predictive.family == "samples"
     np.testing.assert_allclose(predictive.ppf(0.5), 100 * np.log(1.1), rtol=1e-4)
     assert stats.describe(predictive.samples[0]).variance < 1e-4
+
+
+def test_usd_crps_stays_finite_for_absurd_draws():
+    from hw3_pipelines.forecasting.distributions import crps_usd
+
+    wild = Predictive.from_samples(np.array([[0.0, 1.0, 5e4, -5e4]]))  # EGARCH-t paths have drawn such moves
+    with np.errstate(over="raise"):
+        assert np.isfinite(crps_usd(wild, np.array([100.0]), np.array([100.0]), 4, seed=0)).all()

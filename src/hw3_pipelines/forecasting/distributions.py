@@ -84,9 +84,15 @@ def returns_to_prices(returns_pct: np.ndarray, previous_close: np.ndarray) -> np
     return np.asarray(previous_close)[:, None] * np.exp(returns_pct / 100)
 
 
+MAX_DRAWN_LOG_RETURN_PCT = 1000.0  # a 22,000-fold move; beyond it exp() of a draw overflows
+
+
 def crps_usd(predictive: Predictive, close: np.ndarray, previous_close: np.ndarray, m: int, seed: int) -> np.ndarray:
-    """CRPS of the implied price, in USD, from ``m`` seeded draws per day."""
-    prices = returns_to_prices(predictive.draw(m, np.random.default_rng(seed)), previous_close)
+    """CRPS of the implied price, in USD, from ``m`` seeded draws per day. Heavy-tailed
+    simulations (EGARCH-t's 30-day paths) can draw log returns past any real move; they are
+    clipped at ±``MAX_DRAWN_LOG_RETURN_PCT`` so that their prices stay finite."""
+    draws = np.clip(predictive.draw(m, np.random.default_rng(seed)), -MAX_DRAWN_LOG_RETURN_PCT, MAX_DRAWN_LOG_RETURN_PCT)
+    prices = returns_to_prices(draws, previous_close)
     return sr.crps_ensemble(close, prices, estimator="pwm")
 
 

@@ -63,11 +63,19 @@ class RecurrentRegressor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map windows ``(batch, lookback, n_features)`` to a point ``(batch,)`` or to the
         distribution's raw location and scale ``(batch, 2)``."""
-        for layer in self.layers:
-            x, _ = layer(x)
+        return self.forward_with_state(x)[0]
+
+    def forward_with_state(self, x: torch.Tensor, state: list | None = None) -> tuple[torch.Tensor, list]:
+        """``forward`` that starts from each layer's ``state`` (zeros when ``None``) and also
+        returns the layers' final states, so a recursive path can go on one day at a time
+        instead of rerunning its whole window at every step."""
+        states = []
+        for k, layer in enumerate(self.layers):
+            x, layer_state = layer(x, None if state is None else state[k])
+            states.append(layer_state)
             x = self.dropout(x)
         out = self.head(x[:, -1])
-        return out.squeeze(-1) if self.config.head == "point" else out
+        return (out.squeeze(-1) if self.config.head == "point" else out), states
 
     @property
     def degrees_of_freedom(self) -> torch.Tensor | None:

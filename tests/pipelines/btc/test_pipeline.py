@@ -10,8 +10,8 @@ from kedro.io import DataCatalog, MemoryDataset, Version
 from kedro.runner import SequentialRunner
 
 from hw3_pipelines.datasets import MinMaxScalerDataset, NpzDataset, TorchModelDataset
-from hw3_pipelines.forecasting.recursive import predict
 from hw3_pipelines.forecasting.windows import ModelInput, inverse_column, to_price
+from hw3_pipelines.modeling.regressor_paths import predict
 from hw3_pipelines.pipelines.btc.pipeline import create_pipeline
 from hw3_pipelines.pipelines.btc.scoring import BASELINES
 from tests.conftest import (

@@ -27,6 +27,7 @@ from hw3_pipelines.forecasting.windows import (
     sliding_windows,
     to_price,
 )
+from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
@@ -163,8 +164,8 @@ def calibrate_model(model: RecurrentRegressor, model_input: ModelInput, btc: Btc
     the spread that minimises CRPS there (1 when ``recalibrate`` is off). Never the test days."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     windows, actual = model_input.X_train[-n_val:], model_input.y_train[-n_val:].astype("float64")
-    point_scale = float(np.std(recursive.predict(model, windows) - actual))
-    raw = distributions.from_step(recursive.one_step(model, windows, point_scale))
+    point_scale = float(np.std(regressor_paths.predict(model, windows) - actual))
+    raw = distributions.from_step(regressor_paths.one_step(model, windows, point_scale))
     spread = distributions.crps_optimal_spread(raw, actual) if btc.calibration.recalibrate else 1.0
     report = {"validation_windows": n_val, "point_scale": point_scale, "spread_factor": spread}
     for name, predictive in (("before", raw), ("after", raw.widened(spread))):
@@ -185,7 +186,7 @@ def evaluate_model(
     training maximum: in the ``price`` setting the model cannot predict past it.
     """
     actual, previous = model_input.test_close, model_input.test_previous_close
-    output = inverse_column(scaler, recursive.predict(model, model_input.X_test), model_input.close_index)
+    output = inverse_column(scaler, regressor_paths.predict(model, model_input.X_test), model_input.close_index)
     predicted = to_price(output, previous, btc.target)
     predictions = pd.DataFrame(
         {"date": model_input.test_dates, "actual": actual, "predicted": predicted, "naive": previous}
@@ -236,7 +237,9 @@ def model_close_paths(model, windows, last_close, scaler, close_index: int, cali
     horizon)``, with the spread ``calibration`` set and ``paths`` (a forecast or backtest
     parameter group) giving horizon, number of paths and seed."""
     differenced = [is_differenced(feature, btc.target) for feature in btc.features]
-    return recursive.close_paths(
-        model, windows, last_close, scaler, close_index, btc.target, differenced, paths.horizon, paths.paths,
+    scaled = regressor_paths.sample_paths(
+        model, windows, paths.horizon, close_index, recursive.held_features(scaler, windows, differenced), paths.paths,
         calibration["point_scale"], calibration["spread_factor"], btc.forecast.seed,
+        desc=f"{paths.paths} paths x {len(windows)} origins",
     )
+    return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)

@@ -21,6 +21,7 @@ from hw3_pipelines.forecasting.distributions import (
     returns_to_prices,
 )
 from hw3_pipelines.forecasting.windows import ModelInput
+from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.regressor import RecurrentRegressor
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.nodes import model_close_paths
@@ -95,7 +96,7 @@ def score_one_day(
 
 
 def _model_one_day(model, model_input: ModelInput, scaler, calibration: dict, btc: BtcParams) -> dict[str, Predictive]:
-    step = recursive.one_step(model, model_input.X_test, calibration["point_scale"])
+    step = regressor_paths.one_step(model, model_input.X_test, calibration["point_scale"])
 
     def convert(step: dict) -> Predictive:
         return from_model_step(
