@@ -70,6 +70,7 @@ class BtcTraining(TrainConfig):
 
 class BtcCalibration(Strict):
     recalibrate: bool  # widen or narrow the spread by the CRPS-optimal factor on validation windows
+    adaptive_gamma: Annotated[float, Field(gt=0, lt=1)]  # step of the adaptive conformal band level
 
 
 class BtcBaselines(Strict):

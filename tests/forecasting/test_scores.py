@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from hw3_pipelines.forecasting import metrics, scores
 from hw3_pipelines.forecasting.distributions import Predictive
@@ -48,3 +49,20 @@ def test_loss_difference_test_sees_the_smaller_loss():
     small, large = rng.uniform(0, 1, 500), rng.uniform(0.2, 1.2, 500)
     result = metrics.loss_difference_test(small, large)
     assert result["statistic"] < 0 and result["p_value"] < 1e-6
+
+
+def test_adaptive_bands_recover_the_nominal_rate_of_a_too_narrow_forecaster():
+    rng = np.random.default_rng(0)
+    too_narrow = stats.norm.cdf(1.5 * rng.standard_normal(4000))  # PIT of a forecaster whose spread is 2/3 too small
+    assert 1 - np.mean((too_narrow < 0.1) | (too_narrow > 0.9)) < 0.65  # its fixed 80% band
+    assert scores.adaptive_coverage(too_narrow, 0.005)["adaptive_coverage_80"] == pytest.approx(0.80, abs=0.01)
+    first = scores.adaptive_misses(np.full(3, 0.5), 80, 0.1)
+    assert not first.any()  # a PIT at the median is inside any band
+
+
+def test_adaptive_bands_use_only_past_days():
+    pit = np.random.default_rng(1).uniform(size=200)
+    changed = pit.copy()
+    changed[100:] = 0.999
+    np.testing.assert_array_equal(scores.adaptive_misses(pit, 80, 0.05)[:100], scores.adaptive_misses(changed, 80, 0.05)[:100])
+    assert scores.adaptive_misses(changed, 80, 0.05)[100]

@@ -4,7 +4,8 @@ Christoffersen's tests, band width, PIT.
 Kupiec (1995) tests whether the share of outcomes outside a band equals its nominal rate;
 Christoffersen (1998) adds whether those misses cluster (a miss today making one tomorrow
 more likely), which a forecaster blind to volatility clustering fails. Neither test is in
-scipy, statsmodels or arch, so both are written out here from their likelihood ratios.
+scipy, statsmodels or arch, so both are written out here from their likelihood ratios; nor
+is adaptive conformal inference (Gibbs and Candès 2021), a five-line recursion.
 """
 
 from __future__ import annotations
@@ -68,4 +69,29 @@ def score(
         result[f"kupiec_p_{level}"] = kupiec_p_value(misses, rate)
         result[f"christoffersen_p_{level}"] = christoffersen_p_value(misses, rate)
         result[f"width_{level}"] = float(np.mean(upper - lower))
+    return result
+
+
+def adaptive_misses(pit: np.ndarray, level: int, gamma: float) -> np.ndarray:
+    """Misses of a central band whose level adapts online (Gibbs and Candès 2021, adaptive
+    conformal inference): tomorrow's miss rate is alpha + gamma (target - today's miss), so a
+    band that missed too often widens and one that held too often narrows, from past days
+    only. Day t misses when its PIT falls outside [alpha_t / 2, 1 - alpha_t / 2]; an alpha at
+    or below 0 is the whole line, at or above 1 an empty band."""
+    target = 1 - level / 100
+    alpha, misses = target, np.empty(len(pit), dtype=bool)
+    for t, u in enumerate(np.asarray(pit, float)):
+        a = min(max(alpha, 0.0), 1.0)
+        misses[t] = u < a / 2 or u > 1 - a / 2
+        alpha += gamma * (target - misses[t])
+    return misses
+
+
+def adaptive_coverage(pit: np.ndarray, gamma: float) -> dict:
+    """Coverage and Kupiec's p of each band of ``BANDS`` under adaptive conformal inference."""
+    result = {}
+    for level in BANDS:
+        misses = adaptive_misses(pit, level, gamma)
+        result[f"adaptive_coverage_{level}"] = float(1 - misses.mean())
+        result[f"adaptive_kupiec_p_{level}"] = kupiec_p_value(misses, 1 - level / 100)
     return result

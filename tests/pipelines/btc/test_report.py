@@ -7,7 +7,8 @@ from tests.conftest import conf_parameters
 
 def scores(crps: float, coverage_80: float = 0.8, kupiec_80: float = 0.5) -> dict:
     return {"crps": crps, "crps_usd": crps * 800, "coverage_80": coverage_80, "kupiec_p_80": kupiec_80,
-            "coverage_95": 0.95, "kupiec_p_95": 0.6, "width_80": 5.0}
+            "coverage_95": 0.95, "kupiec_p_95": 0.6, "width_80": 5.0, "adaptive_coverage_80": 0.79,
+            "adaptive_kupiec_p_80": 0.4, "adaptive_coverage_95": 0.94, "adaptive_kupiec_p_95": 0.01}
 
 
 def test_each_baseline_gets_a_verdict_with_its_p_value():
@@ -25,3 +26,5 @@ def test_each_baseline_gets_a_verdict_with_its_p_value():
     assert "- Against GARCH(1,1)-t: **a tie**" in text
     assert "- Against HAR on the daily range, t: **worse**: CRPS 1.2900 against 1.2800 (+0.8%), Diebold-Mariano p = 0.036." in text
     assert "- Calibration: **calibrated**: the 80% band holds 0.800 of outcomes (Kupiec p = 0.5)" in text
+    assert ("γ = 0.005; each day's band level set from the misses of the days before it): **not calibrated**: "
+            "the 80% band holds 0.790 of outcomes (Kupiec p = 0.4); the 95% band holds 0.940 of outcomes (Kupiec p = 0.01).") in text

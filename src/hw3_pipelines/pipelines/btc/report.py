@@ -49,6 +49,10 @@ def write_distribution_report(distribution_metrics: dict, metrics: dict, btc: Bt
         test = model[f"crps_dm_vs_{baseline}"]
         lines.append(f"- Against {NAMES[baseline]}: {_verdict(model['crps'], distribution_metrics[baseline]['crps'], test['p_value'])}")
     lines.append(f"- Calibration: {_calibration(model)}")
+    lines.append(
+        f"- With adaptive conformal bands (Gibbs and Candès 2021, γ = {btc.calibration.adaptive_gamma:g}; each day's band "
+        f"level set from the misses of the days before it): {_calibration(model, 'adaptive_')}"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -60,10 +64,11 @@ def _verdict(crps: float, baseline_crps: float, p_value: float) -> str:
     return f"**{'better' if better else 'worse'}**: {change}, Diebold-Mariano p = {p_value:.3g}."
 
 
-def _calibration(model: dict) -> str:
+def _calibration(model: dict, prefix: str = "") -> str:
     held = [
-        f"the {level}% band holds {model[f'coverage_{level}']:.3f} of outcomes (Kupiec p = {model[f'kupiec_p_{level}']:.3g})"
+        f"the {level}% band holds {model[f'{prefix}coverage_{level}']:.3f} of outcomes "
+        f"(Kupiec p = {model[f'{prefix}kupiec_p_{level}']:.3g})"
         for level in (80, 95)
     ]
-    calibrated = all(model[f"kupiec_p_{level}"] >= SIGNIFICANCE for level in (80, 95))
+    calibrated = all(model[f"{prefix}kupiec_p_{level}"] >= SIGNIFICANCE for level in (80, 95))
     return f"{'**calibrated**' if calibrated else '**not calibrated**'}: {'; '.join(held)}."

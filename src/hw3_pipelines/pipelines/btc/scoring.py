@@ -89,6 +89,7 @@ def score_one_day(
         table[f"{name}_pit"] = predictive.cdf(actual)
         table[f"{name}_lower_80"], table[f"{name}_upper_80"] = returns_to_prices(np.stack([lower, upper], 1), previous).T
         table[f"{name}_crps"] = predictive.crps(actual)
+        report[name] |= scores.adaptive_coverage(table[f"{name}_pit"], btc.calibration.adaptive_gamma)
     for baseline in BASELINES:
         test = metrics.loss_difference_test(table["model_crps"], table[f"{baseline}_crps"])
         report["model"][f"crps_dm_vs_{baseline}"] = {"statistic": test["statistic"], "p_value": test["p_value"]}
