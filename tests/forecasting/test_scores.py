@@ -66,3 +66,9 @@ def test_adaptive_bands_use_only_past_days():
     changed[100:] = 0.999
     np.testing.assert_array_equal(scores.adaptive_misses(pit, 80, 0.05)[:100], scores.adaptive_misses(changed, 80, 0.05)[:100])
     assert scores.adaptive_misses(changed, 80, 0.05)[100]
+
+
+def test_a_delayed_miss_moves_the_band_only_once_it_is_known():
+    pit = np.array([0.01, 0.5, 0.5, 0.5, 0.955])  # day 0 misses; day 4 sits just outside an unmoved 90% band
+    assert list(scores.adaptive_misses(pit, 90, 0.5, delay=5)) == [True, False, False, False, True]
+    assert list(scores.adaptive_misses(pit, 90, 0.5, delay=1)) == [True, False, False, False, False]  # widened at once

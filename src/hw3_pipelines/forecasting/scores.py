@@ -72,26 +72,29 @@ def score(
     return result
 
 
-def adaptive_misses(pit: np.ndarray, level: int, gamma: float) -> np.ndarray:
+def adaptive_misses(pit: np.ndarray, level: int, gamma: float, delay: int = 1) -> np.ndarray:
     """Misses of a central band whose level adapts online (Gibbs and Candès 2021, adaptive
-    conformal inference): tomorrow's miss rate is alpha + gamma (target - today's miss), so a
-    band that missed too often widens and one that held too often narrows, from past days
-    only. Day t misses when its PIT falls outside [alpha_t / 2, 1 - alpha_t / 2]; an alpha at
-    or below 0 is the whole line, at or above 1 an empty band."""
+    conformal inference): the miss rate moves by gamma (target - miss) for every past miss,
+    so a band that missed too often widens and one that held too often narrows. A miss is
+    known ``delay`` positions later (1 for one-day forecasts; more for a backtest's h-day
+    forecasts from origins closer together than h days). Day t misses when its PIT falls
+    outside [alpha_t / 2, 1 - alpha_t / 2]; an alpha at or below 0 is the whole line, at or
+    above 1 an empty band."""
     target = 1 - level / 100
     alpha, misses = target, np.empty(len(pit), dtype=bool)
     for t, u in enumerate(np.asarray(pit, float)):
+        if t >= delay:
+            alpha += gamma * (target - misses[t - delay])
         a = min(max(alpha, 0.0), 1.0)
         misses[t] = u < a / 2 or u > 1 - a / 2
-        alpha += gamma * (target - misses[t])
     return misses
 
 
-def adaptive_coverage(pit: np.ndarray, gamma: float) -> dict:
+def adaptive_coverage(pit: np.ndarray, gamma: float, delay: int = 1) -> dict:
     """Coverage and Kupiec's p of each band of ``BANDS`` under adaptive conformal inference."""
     result = {}
     for level in BANDS:
-        misses = adaptive_misses(pit, level, gamma)
+        misses = adaptive_misses(pit, level, gamma, delay)
         result[f"adaptive_coverage_{level}"] = float(1 - misses.mean())
         result[f"adaptive_kupiec_p_{level}"] = kupiec_p_value(misses, 1 - level / 100)
     return result

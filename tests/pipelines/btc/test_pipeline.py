@@ -84,6 +84,7 @@ def test_real_snapshot_end_to_end(finished_run):
                                     "kupiec_p_95", "christoffersen_p_80", "width_80", "crps_dm_vs_garch_t"}
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
     assert set(backtest["forecaster"]) == {"model", *BASELINES} and backtest["horizon"].max() == 5
+    assert backtest["adaptive_coverage_80"].between(0, 1).all() and {"adaptive_kupiec_p_95"} <= set(backtest.columns)
 
 
 def test_reloaded_model_reproduces_saved_predictions(finished_run):
