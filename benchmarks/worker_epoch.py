@@ -23,6 +23,7 @@ import statistics
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from unittest.mock import patch
 
 import dask.config
 from distributed import Client, LocalCluster
@@ -59,26 +60,17 @@ def train_once(epochs: int, seed: int) -> dict:
 
 
 def in_process_pool(epochs: int, environment: dict[str, str]) -> list[dict]:
-    saved = dict(os.environ)
-    os.environ.update(environment)  # spawned workers start with it, and glibc reads it at start
-    try:
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return list(pool.map(train_once, [epochs] * 2, [0, 1]))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    # spawned workers start with ``environment``, and glibc reads it at start
+    with patch.dict(os.environ, environment), ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(train_once, [epochs] * 2, [0, 1]))
 
 
 def in_dask(epochs: int, settings: dict) -> list[dict]:
-    environment = dict(os.environ)  # the nanny writes its pre-spawn variables into this process's
-    try:
-        with dask.config.set(settings), LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster, Client(cluster) as client:
-            return client.gather([client.submit(train_once, epochs, seed, pure=False) for seed in (0, 1)])
-    finally:
-        os.environ.clear()
-        os.environ.update(environment)
+    # the nanny writes its pre-spawn variables into this process's environment: undone on exit
+    with patch.dict(os.environ), dask.config.set(settings), LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster, Client(cluster) as client:
+        return client.gather([client.submit(train_once, epochs, seed, pure=False) for seed in (0, 1)])
 
 
 def main() -> None:

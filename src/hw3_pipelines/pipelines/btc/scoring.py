@@ -9,6 +9,8 @@ only), and the baselines ``constant_vol``, ``ewma``, ``garch_t``, ``gjr_garch_t`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
@@ -152,7 +154,7 @@ def _horizon_row(h: int, name: str, predictive: Predictive, actual_close, last_c
     scored = scores.score(predictive, actual, actual_close, last_close, btc.scoring.draws, btc.scoring.seed)
     pinball = {f"pinball_{q}": value for q, value in scored.pop("pinball").items()}
     mae = float(np.mean(np.abs(point - actual_close)))
-    known_after = -(-h // btc.backtest.stride)  # origins until an h-day outcome is known
+    known_after = math.ceil(h / btc.backtest.stride)  # origins until an h-day outcome is known
     adaptive = scores.adaptive_coverage(predictive.cdf(actual), btc.calibration.adaptive_gamma, known_after)
     return {"horizon": h, "forecaster": name, "origins": len(last_close), "mae": mae, "naive_mae": naive_mae,
             "relative_mae": mae / naive_mae, **scored, **pinball, **adaptive}
