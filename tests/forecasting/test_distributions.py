@@ -8,9 +8,12 @@ from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.forecasting.distributions import (
     Predictive,
+    crps_gram,
     crps_optimal_spread,
+    crps_pool_weights,
     crps_usd,
     from_model_step,
+    from_step,
 )
 
 RNG = np.random.default_rng(0)
@@ -82,3 +85,66 @@ def test_usd_crps_stays_finite_for_absurd_draws():
     wild = Predictive.from_samples(np.array([[0.0, 1.0, 5e4, -5e4]]))  # EGARCH-t paths have drawn such moves
     with np.errstate(over="raise"):
         assert np.isfinite(crps_usd(wild, np.array([100.0]), np.array([100.0]), 4, seed=0)).all()
+
+
+# mixtures and pools ----------------------------------------------------------------------
+
+FAR = np.array([-400.0, -30.0, -3.0, 0.0, 0.7, 8.0, 60.0, 900.0])  # outcomes up to hundreds of scales out
+
+
+@pytest.mark.parametrize("df", [2.05, 3.0, 8.0, np.inf])
+def test_a_one_component_mixture_scores_as_its_closed_form(df):
+    loc, scale = np.linspace(-1, 1, len(FAR)), np.linspace(0.5, 3, len(FAR))
+    closed = Predictive.normal(loc, scale) if np.isinf(df) else Predictive.student_t(df, loc, scale)
+    mixture = closed.as_mixture()
+    np.testing.assert_allclose(mixture.crps(FAR), closed.crps(FAR), rtol=1e-6, atol=1e-5)  # df near 2: the tails converge slowest
+    np.testing.assert_allclose(mixture.cdf(FAR), closed.cdf(FAR), atol=1e-12)
+    for q in (0.025, 0.5, 0.9):
+        np.testing.assert_allclose(mixture.ppf(q), closed.ppf(q), atol=1e-9)
+
+
+def test_a_mixture_matches_a_large_sample_of_its_draws():
+    mixture = Predictive.mixture(
+        loc=np.array([[-1.0, 0.5, 2.0]] * len(Y)), scale=np.array([[1.0, 2.0, 0.5]]), df=np.array([3.0, np.inf, 5.0]), weights=[0.5, 0.3, 0.2]
+    )
+    sampled = Predictive.from_samples(mixture.draw(400_000, np.random.default_rng(1)))
+    np.testing.assert_allclose(mixture.crps(Y), sampled.crps(Y), rtol=0.01)
+    np.testing.assert_allclose(mixture.cdf(Y), sampled.cdf(Y), atol=0.005)
+    for q in (0.1, 0.5, 0.95):
+        np.testing.assert_allclose(mixture.cdf(mixture.ppf(q)), q, atol=1e-9)
+        np.testing.assert_allclose(mixture.ppf(q), sampled.ppf(q), atol=0.03)
+
+
+def test_mixture_weights_must_be_a_distribution():
+    with pytest.raises(ValueError, match="2 non-negative weights summing to 1"):
+        Predictive.mixture(np.zeros((1, 2)), np.ones((1, 2)), np.inf, weights=[0.7, 0.7])
+
+
+def test_a_pools_crps_is_the_quadratic_form_of_the_gram_matrix():
+    a = Predictive.student_t(3.0, np.full(len(FAR), 0.5), np.linspace(0.5, 3, len(FAR)))
+    b = Predictive.normal(np.full(len(FAR), -0.5), np.full(len(FAR), 2.0))
+    gram = crps_gram([a, b], FAR)
+    np.testing.assert_allclose(gram[:, 0, 0], a.crps(FAR), rtol=1e-6)
+    np.testing.assert_allclose(gram[:, 1, 1], b.crps(FAR), rtol=1e-6)
+    w = np.array([0.3, 0.7])
+    np.testing.assert_allclose(Predictive.pool(w, [a, b]).crps(FAR), np.einsum("i,dij,j->d", w, gram, w), rtol=1e-6)
+
+
+def test_pool_weights_find_the_forecaster_the_outcomes_came_from():
+    rng = np.random.default_rng(2)
+    days = 3000
+    outcomes = np.where(rng.random(days) < 0.3, rng.normal(0, 4, days), rng.normal(0, 1, days))
+    narrow, wide = Predictive.normal(np.zeros(days), np.ones(days)), Predictive.normal(np.zeros(days), np.full(days, 4.0))
+    weights = crps_pool_weights([narrow, wide, Predictive.normal(np.full(days, 3.0), np.ones(days))], outcomes)
+    np.testing.assert_allclose(weights, [0.7, 0.3, 0.0], atol=0.06)
+
+
+def test_an_ensemble_step_becomes_a_mixture_in_return_units():
+    step = {"family": "mixture", "loc": np.array([[0.5, 0.7]]), "scale": np.array([[0.1, 0.2]]), "df": np.array([4.0, np.inf])}
+    mixture = from_step(step, slope=0.5, offset=0.5)
+    np.testing.assert_allclose(mixture.loc, [[0.0, 0.4]])
+    np.testing.assert_allclose(mixture.scale, [[0.2, 0.4]])
+    np.testing.assert_allclose(mixture.weights, [0.5, 0.5])
+    widened = mixture.widened(2.0)
+    np.testing.assert_allclose(widened.scale, [[0.4, 0.8]])
+    assert widened.family == "mixture" and np.array_equal(widened.df, mixture.df)

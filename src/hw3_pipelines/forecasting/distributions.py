@@ -1,11 +1,16 @@
-"""Predictive distributions of daily log returns in percent: one per day, in one of three
+"""Predictive distributions of daily log returns in percent: one per day, in one of four
 families, with what every score needs (CDF, quantiles, CRPS, draws).
 
-``normal`` and ``t`` (location-scale Student-t) have closed forms; ``samples`` holds draws
+``normal`` and ``t`` (location-scale Student-t) have closed forms; ``mixture`` is a weighted
+mixture of Student-t components, ``(days, k)`` each, a normal being a component with
+``df = inf`` (a seed ensemble, a linear pool of forecasters); ``samples`` holds draws
 (days, m) for everything else (multi-day paths, a price-level model turned into returns).
 CRPS comes from ``scoringrules``: closed form for the two families; for draws its
 probability-weighted-moment estimator, which equals the unbiased ("fair") ensemble CRPS
-in O(m log m) instead of O(m²).
+in O(m log m) instead of O(m²). A mixture has no closed form (``scoringrules`` has one for
+normal mixtures only): its CRPS is E|X - y| - E|X - X'| / 2, the first term in closed form,
+the second, which does not depend on the outcome, by quadrature (tests check both against
+the closed forms).
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scoringrules as sr
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
-FAMILIES = ("normal", "t", "samples")
+FAMILIES = ("normal", "t", "mixture", "samples")
+QUADRATURE_NODES = 200  # see ``_expected_distances_between``
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +32,7 @@ class Predictive:
     scale: np.ndarray | None = None
     df: np.ndarray | None = None
     samples: np.ndarray | None = None
+    weights: np.ndarray | None = None  # a mixture's, (k,), summing to 1
 
     @classmethod
     def normal(cls, loc, scale) -> Predictive:
@@ -41,18 +48,58 @@ class Predictive:
     def from_samples(cls, samples: np.ndarray) -> Predictive:
         return cls("samples", samples=np.sort(np.asarray(samples, float), axis=1))
 
+    @classmethod
+    def mixture(cls, loc, scale, df, weights=None) -> Predictive:
+        """Student-t components, ``(days, k)`` after broadcasting (``df = inf``: a normal),
+        weighted alike on every day; equal weights when none are given."""
+        loc, scale, df = np.broadcast_arrays(*(np.atleast_2d(np.asarray(a, float)) for a in (loc, scale, df)))
+        k = loc.shape[1]
+        weights = np.full(k, 1 / k) if weights is None else np.asarray(weights, float)
+        if weights.shape != (k,) or (weights < 0).any() or not np.isclose(weights.sum(), 1):
+            raise ValueError(f"a mixture of {k} components needs {k} non-negative weights summing to 1, got {weights}")
+        return cls("mixture", loc=loc, scale=scale, df=df, weights=weights)
+
+    @classmethod
+    def pool(cls, weights, predictives: list[Predictive]) -> Predictive:
+        """The linear pool: with probability ``weights[i]`` an outcome comes from ``predictives[i]``."""
+        parts = [p.as_mixture() for p in predictives]
+        return cls.mixture(
+            *(np.concatenate([getattr(p, name) for p in parts], axis=1) for name in ("loc", "scale", "df")),
+            np.concatenate([w * p.weights for w, p in zip(weights, parts)]),
+        )
+
+    def as_mixture(self) -> Predictive:
+        """The same distributions as a one-component mixture (a mixture stays as it is)."""
+        if self.family == "mixture":
+            return self
+        if self.family == "samples":
+            raise ValueError("draws are not a mixture of closed-form components")
+        df = np.inf if self.family == "normal" else self.df
+        return Predictive.mixture(self.loc[:, None], self.scale[:, None], np.broadcast_to(df, self.loc.shape)[:, None])
+
     def __len__(self) -> int:
         return len(self.samples if self.family == "samples" else self.loc)
+
+    def days(self, selection) -> Predictive:
+        """The distributions of the days ``selection`` (a slice, indices or a mask) picks."""
+        def pick(values):
+            return None if values is None else values[selection]
+
+        return Predictive(self.family, pick(self.loc), pick(self.scale), pick(self.df), pick(self.samples), self.weights)
 
     def cdf(self, y: np.ndarray) -> np.ndarray:
         if self.family == "samples":
             return (self.samples <= np.asarray(y)[:, None]).mean(axis=1)
+        if self.family == "mixture":
+            return self._mixture_cdf(np.asarray(y, float)[:, None])[:, 0]
         z = (y - self.loc) / self.scale
         return stats.norm.cdf(z) if self.family == "normal" else stats.t.cdf(z, self.df)
 
     def ppf(self, q: float) -> np.ndarray:
         if self.family == "samples":
             return np.quantile(self.samples, q, axis=1)
+        if self.family == "mixture":
+            return self._mixture_ppf(q)
         z = stats.norm.ppf(q) if self.family == "normal" else stats.t.ppf(q, self.df)
         return self.loc + self.scale * z
 
@@ -61,13 +108,35 @@ class Predictive:
             return sr.crps_normal(y, self.loc, self.scale)
         if self.family == "t":
             return sr.crps_t(y, self.df, self.loc, self.scale)
+        if self.family == "mixture":
+            return crps_gram([self], y)[:, 0, 0]
         return sr.crps_ensemble(y, self.samples, estimator="pwm")
+
+    def _mixture_cdf(self, points: np.ndarray) -> np.ndarray:
+        """The CDF at ``points`` (days, n)."""
+        z = (points[:, :, None] - self.loc[:, None, :]) / self.scale[:, None, :]
+        return special.stdtr(self.df[:, None, :], z) @ self.weights
+
+    def _mixture_ppf(self, q: float, iterations: int = 60) -> np.ndarray:
+        """Bisection between the components' own ``q``-quantiles, which bracket the mixture's."""
+        quantiles = self.loc + self.scale * stats.t.ppf(q, self.df)
+        lower, upper = quantiles.min(axis=1), quantiles.max(axis=1)
+        for _ in range(iterations):
+            middle = (lower + upper) / 2
+            below = self.cdf(middle) < q
+            lower, upper = np.where(below, middle, lower), np.where(below, upper, middle)
+        return (lower + upper) / 2
 
     def draw(self, m: int, rng: np.random.Generator) -> np.ndarray:
         """``m`` draws per day, ``(days, m)``; a sample family returns its own draws."""
         if self.family == "samples":
             return self.samples
         shape = (len(self), m)
+        if self.family == "mixture":
+            component = rng.choice(len(self.weights), size=shape, p=self.weights)
+            loc, scale, df = (np.take_along_axis(a, component, axis=1) for a in (self.loc, self.scale, self.df))
+            noise = np.where(np.isinf(df), rng.standard_normal(shape), rng.standard_t(np.where(np.isinf(df), 1.0, df)))
+            return loc + scale * noise
         noise = rng.standard_normal(shape) if self.family == "normal" else rng.standard_t(self.df[:, None], shape)
         return self.loc[:, None] + self.scale[:, None] * noise
 
@@ -76,7 +145,63 @@ class Predictive:
         if self.family == "samples":
             centre = np.median(self.samples, axis=1, keepdims=True)
             return Predictive.from_samples(centre + factor * (self.samples - centre))
-        return Predictive(self.family, loc=self.loc, scale=self.scale * factor, df=self.df)
+        return Predictive(self.family, loc=self.loc, scale=self.scale * factor, df=self.df, weights=self.weights)
+
+
+def _expected_distance_to(y: np.ndarray, mixture: Predictive) -> np.ndarray:
+    """E|X - y| for each component, (days, k), in closed form: for a standard Student-t T
+    with df ν, E|T - z| = z (2F(z) - 1) + 2 f(z) (ν + z²) / (ν - 1); a normal's is the limit."""
+    z = (np.asarray(y, float)[:, None] - mixture.loc) / mixture.scale
+    normal = np.isinf(mixture.df)
+    df = np.where(normal, 3.0, mixture.df)
+    t_part = z * (2 * special.stdtr(df, z) - 1) + 2 * stats.t.pdf(z, df) * (df + z**2) / (df - 1)
+    normal_part = z * (2 * special.ndtr(z) - 1) + 2 * stats.norm.pdf(z)
+    return mixture.scale * np.where(normal, normal_part, t_part)
+
+
+def _expected_distances_between(mixture: Predictive) -> np.ndarray:
+    """E|X_a - X_b| for independent components a and b, (days, k, k): the integral of
+    F_a (1 - F_b) + F_b (1 - F_a) over the line, by Gauss-Legendre quadrature after
+    x = c + s·tan θ (c, s a typical location and scale of the day), which maps the line to
+    (-π/2, π/2) and Student-t tails (df > 2) to a bounded integrand."""
+    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+    theta, weights = np.pi / 2 * nodes, np.pi / 2 * weights
+    centre = mixture.loc @ mixture.weights
+    reference_scale = np.median(mixture.scale, axis=1)
+    points = centre[:, None] + reference_scale[:, None] * np.tan(theta)
+    dx = weights * reference_scale[:, None] / np.cos(theta) ** 2
+    z = (points[:, :, None] - mixture.loc[:, None, :]) / mixture.scale[:, None, :]
+    below = special.stdtr(mixture.df[:, None, :], z)  # (days, n, k)
+    cross = np.einsum("dn,dna,dnb->dab", dx, below, 1 - below)
+    return cross + cross.transpose(0, 2, 1)
+
+
+def crps_gram(predictives: list[Predictive], y: np.ndarray) -> np.ndarray:
+    """Per day, the matrix G (days, k, k) with G[i, j] = (E|X_i - y| + E|X_j - y| - E|X_i - X_j|) / 2.
+
+    Its diagonal is each forecaster's CRPS (CRPS = E|X - y| - E|X - X'| / 2); for weights w
+    summing to 1, wᵀ G w is the CRPS of the linear pool ``Predictive.pool(w, predictives)``,
+    so pool weights are a quadratic programme (``crps_pool_weights``)."""
+    pooled = Predictive.pool(np.full(len(predictives), 1 / len(predictives)), predictives)
+    to_y, between = _expected_distance_to(y, pooled), _expected_distances_between(pooled)
+    owner = np.concatenate([np.full(p.as_mixture().loc.shape[1], i) for i, p in enumerate(predictives)])
+    within = np.concatenate([p.as_mixture().weights for p in predictives])
+    membership = (owner[:, None] == np.arange(len(predictives))) * within[:, None]  # (components, k)
+    to_y = to_y @ membership
+    return (to_y[:, :, None] + to_y[:, None, :] - membership.T @ between @ membership) / 2
+
+
+def crps_pool_weights(predictives: list[Predictive], y: np.ndarray) -> np.ndarray:
+    """The weights, on the simplex, that minimise the mean CRPS of the linear pool over ``y``."""
+    gram = crps_gram(predictives, y).mean(axis=0)
+    k = len(predictives)
+    result = optimize.minimize(
+        lambda w: w @ gram @ w, np.full(k, 1 / k), jac=lambda w: 2 * gram @ w, method="SLSQP",
+        bounds=[(0, 1)] * k, constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1}],
+        options={"ftol": 1e-12, "maxiter": 500},
+    )
+    weights = np.clip(result.x, 0, None)
+    return weights / weights.sum()
 
 
 def returns_to_prices(returns_pct: np.ndarray, previous_close: np.ndarray) -> np.ndarray:
@@ -97,11 +222,13 @@ def crps_usd(predictive: Predictive, close: np.ndarray, previous_close: np.ndarr
 
 
 def from_step(step: dict, slope: float = 1.0, offset: float = 0.0) -> Predictive:
-    """A model's one-step distributions (see ``recursive.one_step``) with ``(x - offset) /
-    slope`` applied, which keeps the family: how MinMax scaling is undone."""
+    """A model's one-step distributions (see ``regressor_paths.one_step``) with ``(x - offset)
+    / slope`` applied, which keeps the family: how MinMax scaling is undone."""
     loc, scale = (step["loc"] - offset) / slope, step["scale"] / slope
     if step["family"] == "normal":
         return Predictive.normal(loc, scale)
+    if step["family"] == "mixture":
+        return Predictive.mixture(loc, scale, step["df"])
     return Predictive.student_t(step["df"], loc, scale)
 
 
