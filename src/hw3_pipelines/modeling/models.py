@@ -12,9 +12,11 @@ from torch import nn
 
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
+from hw3_pipelines.modeling.regressor_ensemble import EnsembleConfig, RegressorEnsemble
 
 MODEL_CLASSES = {
     "RecurrentRegressor": (RecurrentRegressor, RegressorConfig),
+    "RegressorEnsemble": (RegressorEnsemble, EnsembleConfig),
     "CharLM": (CharLM, CharLMConfig),
     # Saved before the cell became a setting; its config has no "cell" and means LSTM.
     "LSTMRegressor": (RecurrentRegressor, RegressorConfig),
