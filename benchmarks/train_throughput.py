@@ -141,7 +141,7 @@ def bench_btc(epochs: int, device: torch.device) -> dict:
 
     for name, bf16 in bare_cases(device):
         make_reproducible(0, params.training.num_threads)
-        model = RecurrentRegressor(RegressorConfig(n_features=1, **params.model.model_dump())).to(device)
+        model = RecurrentRegressor(RegressorConfig(n_features=1, **params.model.network())).to(device)
         reset_peak(device)
         times = bare_epochs(
             model, batches, lambda m, b: F.mse_loss(m(b[0]).float(), b[1]), epochs,

@@ -62,6 +62,17 @@ class RegressorParams(Strict):
     hidden_size: PositiveInt
     num_layers: PositiveInt
     dropout: Probability
+    ensemble_size: PositiveInt = 1  # members trained with seeds seed, seed+1, ...; the forecast is their mixture
+
+    @model_validator(mode="after")
+    def _ensembles_mix_distributions(self) -> RegressorParams:
+        if self.ensemble_size > 1 and self.head == "point":
+            raise ValueError("ensemble_size > 1 mixes predicted distributions; a point head predicts none (use gaussian or student_t)")
+        return self
+
+    def network(self) -> dict:
+        """The settings of one member network (``RegressorConfig``'s fields)."""
+        return self.model_dump(exclude={"ensemble_size"})
 
 
 class BtcTraining(TrainConfig):
@@ -118,7 +129,8 @@ class BtcParams(Strict):
     def describe(self) -> str:
         """The setting in a few words, for figure titles."""
         model = self.model
-        return f"target={self.target}, {model.cell} {model.num_layers}×{model.hidden_size} {model.head}, lookback {self.lookback}"
+        ensemble = f", {model.ensemble_size} seeds" if model.ensemble_size > 1 else ""
+        return f"target={self.target}, {model.cell} {model.num_layers}×{model.hidden_size} {model.head}{ensemble}, lookback {self.lookback}"
 
 
 class LookbackSweepParams(Strict):

@@ -12,6 +12,7 @@ HEADLINES = [
     ("btc_metrics", "relative_mae", "test MAE / naive MAE, below 1 beats 'tomorrow = today'"),
     ("btc_metrics", "dm_test.p_value", "Diebold-Mariano p against naive"),
     ("btc_distribution_metrics", "model.crps", "one-day CRPS of the model, % log return, lower is better"),
+    ("btc_distribution_metrics", "pool.crps", "one-day CRPS of the linear pool of the model and the baselines"),
     ("btc_distribution_metrics", "garch_t.crps", "one-day CRPS of GARCH(1,1)-t, the strongest baseline"),
     ("btc_distribution_metrics", "model.coverage_80", "share of days inside the model's 80% band"),
     ("hafez_pretrain_metrics", "val_nats_per_char", "held-out other poets, nats/char, lower is better"),

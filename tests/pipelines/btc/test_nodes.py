@@ -204,8 +204,10 @@ def test_distribution_heads_train_on_likelihood_and_forecast(head):
     model, history, calibration = trained(p, windows)
     assert history["val_loss"].notna().all() and 0.2 <= calibration["spread_factor"] <= 5
     assert (model.degrees_of_freedom is not None) == (head == "student_t")
-    report, table = scoring.score_one_day(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
-    assert set(report) == {"model", "model_uncalibrated", *BASELINES}
+    fitted = scoring.fit_baselines(train, p)
+    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    report, table = scoring.score_one_day(model, windows, scaler, calibration, prices, fitted, pool, p)
+    assert set(report) == {"model", "model_uncalibrated", *BASELINES, "pool"}
     assert table["model_pit"].between(0, 1).all() and len(table) == len(windows.X_test)
     assert (table["model_lower_80"] < table["model_upper_80"]).all()
     future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
@@ -238,3 +240,70 @@ def test_the_loss_axis_suits_the_loss(head, losses, scale, recwarn):
     figure = plot_training_loss(history, params(model={"head": head}))
     assert figure.axes[0].get_yscale() == scale
     assert not [w for w in recwarn if "log-scaled" in str(w.message)]
+
+
+def test_an_ensemble_is_its_members_trained_alone_with_successive_seeds():
+    p = params(target="log_return", model={"head": "student_t", "ensemble_size": 2})
+    prices, train, _, scaler, windows = prepared(p)
+    ensemble, history, calibration = trained(p, windows)
+    assert list(history["seed"].unique()) == [0, 1] and history.groupby("seed")["best"].sum().tolist() == [1, 1]
+    for k, member in enumerate(ensemble.members):
+        alone, _ = nodes.train_model(windows, params(target="log_return", model={"head": "student_t"}, training={"seed": k}))
+        for a, b in zip(member.state_dict().values(), alone.state_dict().values(), strict=True):
+            assert np.array_equal(a.numpy(), b.numpy())
+    fitted = scoring.fit_baselines(train, p)
+    pool = scoring.fit_pool(ensemble, windows, scaler, calibration, train, prices, fitted, p)
+    report, _ = scoring.score_one_day(ensemble, windows, scaler, calibration, prices, fitted, pool, p)
+    members = report["model"]["members"]
+    assert list(members["crps"]) == ["0", "1"]
+    assert members["crps_mean"] == pytest.approx(np.mean(list(members["crps"].values())))
+    future = nodes.forecast_prices(ensemble, prices, scaler, windows, calibration, p)
+    assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
+
+
+def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
+    p = params(target="log_return", model={"head": "student_t"})
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows)
+    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)
+    n_val = windows.validation_count(0.1)
+    assert pool["fitted_on"] == {"first_date": train["Date"].iloc[-n_val], "last_date": train["Date"].iloc[-1], "days": n_val}
+    assert list(pool["weights"]) == ["model", *BASELINES] and sum(pool["weights"].values()) == pytest.approx(1)
+    assert min(pool["weights"].values()) >= 0
+    crps = pool["validation_crps"]
+    assert crps["pool"] <= min(crps[name] for name in pool["weights"]) + 1e-9
+
+
+def test_a_price_level_model_stays_out_of_the_pool():
+    p = params(target="price", model={"head": "gaussian"})
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows)
+    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)
+    assert list(pool["weights"]) == list(BASELINES)
+
+
+def test_an_ensemble_of_point_heads_is_refused_before_any_node_runs():
+    with pytest.raises(ValueError, match="a point head predicts none"):
+        params(model={"head": "point", "ensemble_size": 3})
+
+
+def test_an_ensembles_loss_plot_draws_every_member():
+    from hw3_pipelines.pipelines.btc.plots import plot_training_loss
+
+    history = pd.DataFrame({"seed": [0, 0, 1, 1], "epoch": [1, 2, 1, 2], "train_loss": [-0.1, -0.2, -0.1, -0.3],
+                            "val_loss": [-0.1, -0.2, -0.2, -0.1], "best": [False, True, True, False]})
+    figure = plot_training_loss(history, params(target="log_return", model={"head": "student_t", "ensemble_size": 2}))
+    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert "validation, seed 0: kept epoch 2" in labels and "validation, seed 1: kept epoch 1" in labels
+
+
+@pytest.mark.parametrize(("second_half_sigma", "transfers"), [(2.0, True), (0.5, False)])
+def test_recalibration_must_hold_forward_inside_the_validation_windows(second_half_sigma, transfers):
+    from hw3_pipelines.forecasting.distributions import Predictive
+
+    rng = np.random.default_rng(0)
+    actual = np.concatenate([rng.normal(0, 2.0, 400), rng.normal(0, second_half_sigma, 400)])
+    check = nodes._forward_check(Predictive.normal(np.zeros(800), np.ones(800)), actual)
+    assert check["first_half_factor"] == pytest.approx(2.0, rel=0.15)
+    assert check["transfers"] is transfers
+    assert (check["second_half_crps_after"] < check["second_half_crps_before"]) is transfers

@@ -43,7 +43,7 @@ def test_pipeline_wiring_on_synthetic_prices(tmp_path):
     metrics = catalog.load("btc_metrics")
     assert metrics["n_test_days"] == 60 and metrics["data"]["provenance"]["source"] == "csv"
     assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5 * (1 + len(BASELINES))
-    assert set(catalog.load("btc_distribution_metrics")) == {"model", "model_uncalibrated", *BASELINES}
+    assert set(catalog.load("btc_distribution_metrics")) == {"model", "model_uncalibrated", *BASELINES, "pool"}
     figures = [name for name in pipeline.all_outputs() if name.endswith("_plot")]
     assert len(figures) == 8
     for figure in figures:
@@ -82,6 +82,9 @@ def test_real_snapshot_end_to_end(finished_run):
     assert others == pytest.approx([1.3059, 0.764, 0.942, 1.3065, 0.788, 0.958, 1.3037, 0.828, 0.978], abs=1e-3)
     assert set(scores["model"]) >= {"crps", "crps_usd", "pinball", "coverage_80", "coverage_95", "kupiec_p_80",
                                     "kupiec_p_95", "christoffersen_p_80", "width_80", "crps_dm_vs_garch_t"}
+    pool = json.loads(latest(project, f"{TEST_DATA}/06_models/btc_pool.json").read_text())
+    assert pool["fitted_on"]["last_date"] == "2024-03-08" and list(pool["weights"]) == list(BASELINES)  # a price model stays out
+    assert scores["pool"]["crps"] <= scores["garch_t"]["crps"] + 0.01
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
     assert set(backtest["forecaster"]) == {"model", *BASELINES} and backtest["horizon"].max() == 5
     assert backtest["adaptive_coverage_80"].between(0, 1).all() and {"adaptive_kupiec_p_95"} <= set(backtest.columns)

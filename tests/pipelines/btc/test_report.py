@@ -2,6 +2,7 @@
 
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.report import write_distribution_report
+from hw3_pipelines.pipelines.btc.scoring import BASELINES
 from tests.conftest import conf_parameters
 
 
@@ -11,20 +12,36 @@ def scores(crps: float, coverage_80: float = 0.8, kupiec_80: float = 0.5) -> dic
             "adaptive_kupiec_p_80": 0.4, "adaptive_coverage_95": 0.94, "adaptive_kupiec_p_95": 0.01}
 
 
+def dm(statistic: float, p_value: float, lower: float) -> dict:
+    return {"statistic": statistic, "p_value": p_value, "p_value_lower": lower}
+
+
 def test_each_baseline_gets_a_verdict_with_its_p_value():
-    model = {**scores(1.29), **{f"crps_dm_vs_{b}": {"statistic": s, "p_value": p} for b, s, p in
-                                [("constant_vol", -4.0, 1e-4), ("ewma", -1.9, 0.054), ("garch_t", 0.2, 0.53),
-                                 ("gjr_garch_t", 0.3, 0.5), ("egarch_t", 0.3, 0.5), ("har_t", 2.1, 0.036)]}}
+    model = {**scores(1.29), **{f"crps_dm_vs_{b}": dm(s, p, q) for b, s, p, q in
+                                [("constant_vol", -4.0, 1e-4, 5e-5), ("ewma", -1.9, 0.054, 0.027), ("garch_t", 0.2, 0.53, 0.6),
+                                 ("gjr_garch_t", 0.3, 0.5, 0.6), ("egarch_t", 0.3, 0.5, 0.6), ("har_t", 2.1, 0.036, 0.98)]},
+             "members": {"crps": {"42": 1.30, "43": 1.31}, "crps_mean": 1.305, "crps_std": 0.00707}}
+    pool = {**scores(1.285), **{f"crps_dm_vs_{b}": dm(-1.0, 0.3, 0.15) for b in BASELINES}}
     metrics = {"model": model, "constant_vol": scores(1.42, 0.95, 1e-9), "ewma": scores(1.31), "garch_t": scores(1.30),
-               "gjr_garch_t": scores(1.30), "egarch_t": scores(1.30), "har_t": scores(1.28)}
+               "gjr_garch_t": scores(1.30), "egarch_t": scores(1.30), "har_t": scores(1.28), "pool": pool}
     dates = {"test_start": "2024-03-09", "test_end": "2026-07-22", "n_test_days": 866}
-    text = write_distribution_report(metrics, dates, BtcParams.model_validate(conf_parameters("btc")))
+    weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001}}
+    calibration = {"spread_factor": 1.0, "forward_check": {"first_half_factor": 0.836, "second_half_crps_before": 0.01893,
+                                                          "second_half_crps_after": 0.01899, "transfers": False}}
+    text = write_distribution_report(metrics, dates, calibration, weights, BtcParams.model_validate(conf_parameters("btc")))
     assert "CRPS (% log return) ↓" in text and "↓: lower is better" in text and "866" in text
     assert "| constant volatility | 1.4200 | 1,136 | 0.950 | 1e-09 |" in text
-    assert "- Against constant volatility: **better**: CRPS 1.2900 against 1.4200 (-9.2%), Diebold-Mariano p = 0.0001." in text
+    assert ("- Against constant volatility: **better**: CRPS 1.2900 against 1.4200 (-9.2%), Diebold-Mariano p = 0.0001, "
+            "one-sided p (lower) = 5e-05.") in text
     assert "- Against EWMA random walk: **a tie**: CRPS 1.2900 against 1.3100 (-1.5%), Diebold-Mariano p = 0.054" in text
     assert "- Against GARCH(1,1)-t: **a tie**" in text
-    assert "- Against HAR on the daily range, t: **worse**: CRPS 1.2900 against 1.2800 (+0.8%), Diebold-Mariano p = 0.036." in text
+    assert "- Against HAR on the daily range, t: **worse**: CRPS 1.2900 against 1.2800 (+0.8%), Diebold-Mariano p = 0.036," in text
+    assert "members alone (as trained): CRPS 1.3050 ± 0.0071 (mean ± standard deviation over seeds 42, 43)" in text
+    assert ("- The linear pool (the model 0.80, GARCH(1,1)-t 0.20; fitted on the validation days): against the best "
+            "baseline, HAR on the daily range, t, **a tie**: CRPS 1.2850 against 1.2800 (+0.4%)") in text
+    assert "| linear pool | 1.2850 |" in text
+    assert ("- Recalibration: a spread factor of 0.836, fitted on the first half of the validation windows, raised the CRPS "
+            "of the second half (0.01893 → 0.01899, scaled units), so the spread is kept as trained") in text
     assert "- Calibration: **calibrated**: the 80% band holds 0.800 of outcomes (Kupiec p = 0.5)" in text
     assert ("γ = 0.005; each day's band level set from the misses of the days before it): **not calibrated**: "
             "the 80% band holds 0.790 of outcomes (Kupiec p = 0.4); the 95% band holds 0.940 of outcomes (Kupiec p = 0.01).") in text

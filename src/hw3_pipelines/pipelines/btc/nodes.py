@@ -30,6 +30,8 @@ from hw3_pipelines.forecasting.windows import (
 from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
+from hw3_pipelines.modeling.regressor_ensemble import RegressorEnsemble
+from hw3_pipelines.modeling.regressor_paths import Regressor
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.sources import prices as sources
@@ -123,14 +125,24 @@ def make_windows(train: pd.DataFrame, test: pd.DataFrame, scaler: MinMaxScaler, 
     )
 
 
-def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[RecurrentRegressor, pd.DataFrame]:
+def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[Regressor, pd.DataFrame]:
     """Fit the recurrent regressor (MSE for a point head, negative log-likelihood for a
     distribution); the best epoch on the held-out last ``val_fraction`` of training windows
-    (chronologically) is kept."""
+    (chronologically) is kept. With ``model.ensemble_size`` N > 1, N members are trained
+    one after the other with seeds ``seed``, ``seed + 1``, ..., and saved as one ensemble;
+    the history has a ``seed`` column."""
+    size, seed = btc.model.ensemble_size, btc.training.seed
+    trained = [_train_member(model_input, btc, seed + k, f", seed {seed + k} ({k + 1}/{size})" if size > 1 else "") for k in range(size)]
+    history = pd.concat([member_history for _, member_history in trained], ignore_index=True)
+    networks = [network for network, _ in trained]
+    return (networks[0] if size == 1 else RegressorEnsemble.of(networks)), history
+
+
+def _train_member(model_input: ModelInput, btc: BtcParams, seed: int, label: str) -> tuple[RecurrentRegressor, pd.DataFrame]:
     training = btc.training
-    make_reproducible(training.seed, training.num_threads)
+    make_reproducible(seed, training.num_threads)
     device = resolve_device(training.device)
-    config = RegressorConfig(n_features=len(btc.features), **btc.model.model_dump())
+    config = RegressorConfig(n_features=len(btc.features), **btc.model.network())
     model = RecurrentRegressor(config).to(device)
     x = torch.from_numpy(model_input.X_train).to(device)
     y = torch.from_numpy(model_input.y_train).to(device)
@@ -146,28 +158,39 @@ def train_model(model_input: ModelInput, btc: BtcParams) -> tuple[RecurrentRegre
         batches,
         loss_fn=lambda m, batch: m.loss(*batch),
         val_loss_fn=lambda m: m.loss(x_val, y_val),
-        config=training,
-        desc=f"btc {btc.target} {btc.model.head}",
+        config=training.model_copy(update={"seed": seed}),
+        desc=f"btc {btc.target} {btc.model.head}{label}",
     )
     history = pd.DataFrame(result.history)
     history["best"] = history["epoch"] == result.best_epoch
+    history.insert(0, "seed", seed)
     logger.info(
-        "Trained %d parameters for %d epochs; best epoch %d.",
-        parameter_count(model), training.epochs, result.best_epoch,
+        "Trained %d parameters for %d epochs%s; best epoch %d.",
+        parameter_count(model), training.epochs, label, result.best_epoch,
     )
     return result.model.cpu(), history
 
 
-def calibrate_model(model: RecurrentRegressor, model_input: ModelInput, btc: BtcParams) -> dict:
+def calibrate_model(model: Regressor, model_input: ModelInput, btc: BtcParams) -> dict:
     """What the validation windows (the held-out tail of the training windows) say about the
     model's spread: the residual spread a point head's distribution uses, and the factor on
-    the spread that minimises CRPS there (1 when ``recalibrate`` is off). Never the test days."""
+    the spread that minimises CRPS there. Never the test days.
+
+    A factor fitted on one stretch of days need not hold on the next (calm months narrow it
+    for the turbulent ones after), so it is first tested forward inside the validation
+    windows: fitted on their first half, it must lower the CRPS of the second half.
+    Otherwise, or when ``recalibrate`` is off, the factor is 1."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     windows, actual = model_input.X_train[-n_val:], model_input.y_train[-n_val:].astype("float64")
     point_scale = float(np.std(regressor_paths.predict(model, windows) - actual))
     raw = distributions.from_step(regressor_paths.one_step(model, windows, point_scale))
-    spread = distributions.crps_optimal_spread(raw, actual) if btc.calibration.recalibrate else 1.0
-    report = {"validation_windows": n_val, "point_scale": point_scale, "spread_factor": spread}
+    report = {"validation_windows": n_val, "point_scale": point_scale}
+    spread = 1.0
+    if btc.calibration.recalibrate:
+        report["forward_check"] = _forward_check(raw, actual)
+        if report["forward_check"]["transfers"]:
+            spread = distributions.crps_optimal_spread(raw, actual)
+    report["spread_factor"] = spread
     for name, predictive in (("before", raw), ("after", raw.widened(spread))):
         lower, upper = scores.central_band(predictive, 80)
         report[f"validation_{name}"] = {
@@ -177,8 +200,18 @@ def calibrate_model(model: RecurrentRegressor, model_input: ModelInput, btc: Btc
     return report
 
 
+def _forward_check(predictive: distributions.Predictive, actual: np.ndarray) -> dict:
+    """Does a spread factor fitted on the first half of the days lower the CRPS of the second?"""
+    half = len(actual) // 2
+    first, second = predictive.days(slice(None, half)), predictive.days(slice(half, None))
+    factor = distributions.crps_optimal_spread(first, actual[:half])
+    before = float(np.mean(second.crps(actual[half:])))
+    after = float(np.mean(second.widened(factor).crps(actual[half:])))
+    return {"first_half_factor": factor, "second_half_crps_before": before, "second_half_crps_after": after, "transfers": after < before}
+
+
 def evaluate_model(
-    model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, validation_report: dict, btc: BtcParams
+    model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, validation_report: dict, btc: BtcParams
 ) -> tuple[pd.DataFrame, dict]:
     """Test-day predictions in USD against the persistence forecast (tomorrow = today).
 
@@ -215,7 +248,7 @@ def evaluate_model(
 
 
 def forecast_prices(
-    model: RecurrentRegressor, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: ModelInput, calibration: dict, btc: BtcParams
+    model: Regressor, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: ModelInput, calibration: dict, btc: BtcParams
 ) -> pd.DataFrame:
     """Recursive forecast ``horizon`` days past the last date: the median of the sampled
     paths, with 80% and 95% bands.

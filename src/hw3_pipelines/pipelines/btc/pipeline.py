@@ -81,8 +81,14 @@ def scoring_pipeline() -> Pipeline:
         [
             node(scoring.fit_baselines, ["btc_train_prices", "params:btc"], "btc_baselines", name="fit_btc_baselines"),
             node(
+                scoring.fit_pool,
+                ["btc_model", "btc_model_input", "btc_scaler", "btc_calibration", "btc_train_prices", "btc_prices", "btc_baselines", "params:btc"],
+                "btc_pool",
+                name="fit_btc_pool",
+            ),
+            node(
                 scoring.score_one_day,
-                shared,
+                [*shared[:-1], "btc_pool", "params:btc"],
                 ["btc_distribution_metrics", "btc_one_day_forecasts"],
                 name="score_btc_one_day",
             ),
@@ -110,7 +116,7 @@ def reporting_pipeline() -> Pipeline:
             node(plots.plot_one_day_bands, ["btc_one_day_forecasts", "params:btc"], "btc_bands_plot", name="plot_btc_one_day_bands"),
             node(
                 report.write_distribution_report,
-                ["btc_distribution_metrics", "btc_metrics", "params:btc"],
+                ["btc_distribution_metrics", "btc_metrics", "btc_calibration", "btc_pool", "params:btc"],
                 "btc_distribution_report",
                 name="write_btc_distribution_report",
             ),

@@ -15,12 +15,14 @@ NAMES = {
     "gjr_garch_t": "GJR-GARCH(1,1)-t",
     "egarch_t": "EGARCH(1,1)-t",
     "har_t": "HAR on the daily range, t",
+    "pool": "linear pool",
 }
 SIGNIFICANCE = 0.05
 
 
-def write_distribution_report(distribution_metrics: dict, metrics: dict, btc: BtcParams) -> str:
-    """Markdown from ``btc_distribution_metrics`` (and the test period from ``btc_metrics``)."""
+def write_distribution_report(distribution_metrics: dict, metrics: dict, calibration: dict, pool_weights: dict, btc: BtcParams) -> str:
+    """Markdown from ``btc_distribution_metrics`` (the test period from ``btc_metrics``, the
+    recalibration from ``btc_calibration``, the pool's weights from ``btc_pool``)."""
     model = distribution_metrics["model"]
     lines = [
         f"# One-day forecasts as distributions: {btc.describe()}",
@@ -47,7 +49,20 @@ def write_distribution_report(distribution_metrics: dict, metrics: dict, btc: Bt
     ]
     for baseline in BASELINES:
         test = model[f"crps_dm_vs_{baseline}"]
-        lines.append(f"- Against {NAMES[baseline]}: {_verdict(model['crps'], distribution_metrics[baseline]['crps'], test['p_value'])}")
+        lines.append(f"- Against {NAMES[baseline]}: {_verdict(model['crps'], distribution_metrics[baseline]['crps'], test)}")
+    if "members" in model:
+        members = model["members"]
+        lines.append(
+            f"- The ensemble's {len(members['crps'])} members alone (as trained): CRPS {members['crps_mean']:.4f} ± "
+            f"{members['crps_std']:.4f} (mean ± standard deviation over seeds {', '.join(members['crps'])})."
+        )
+    pool, best = distribution_metrics["pool"], min(BASELINES, key=lambda name: distribution_metrics[name]["crps"])
+    lines.append(
+        f"- The linear pool ({_weights(pool_weights)}; fitted on the validation days): against the best baseline, "
+        f"{NAMES[best]}, {_verdict(pool['crps'], distribution_metrics[best]['crps'], pool[f'crps_dm_vs_{best}'])}"
+    )
+    if "forward_check" in calibration:
+        lines.append(f"- Recalibration: {_recalibration(calibration)}")
     lines.append(f"- Calibration: {_calibration(model)}")
     lines.append(
         f"- With adaptive conformal bands (Gibbs and Candès 2021, γ = {btc.calibration.adaptive_gamma:g}; each day's band "
@@ -56,12 +71,30 @@ def write_distribution_report(distribution_metrics: dict, metrics: dict, btc: Bt
     return "\n".join(lines) + "\n"
 
 
-def _verdict(crps: float, baseline_crps: float, p_value: float) -> str:
+def _verdict(crps: float, baseline_crps: float, test: dict) -> str:
     better = crps < baseline_crps
     change = f"CRPS {crps:.4f} against {baseline_crps:.4f} ({(crps / baseline_crps - 1):+.1%})"
-    if p_value >= SIGNIFICANCE:
-        return f"**a tie**: {change}, Diebold-Mariano p = {p_value:.3g} (not significant at {SIGNIFICANCE})."
-    return f"**{'better' if better else 'worse'}**: {change}, Diebold-Mariano p = {p_value:.3g}."
+    p_values = f"Diebold-Mariano p = {test['p_value']:.3g}, one-sided p (lower) = {test['p_value_lower']:.3g}"
+    if test["p_value"] >= SIGNIFICANCE:
+        return f"**a tie**: {change}, {p_values} (not significant at {SIGNIFICANCE})."
+    return f"**{'better' if better else 'worse'}**: {change}, {p_values}."
+
+
+def _recalibration(calibration: dict) -> str:
+    check = calibration["forward_check"]
+    tested = (
+        f"a spread factor of {check['first_half_factor']:.3f}, fitted on the first half of the validation windows, "
+        f"{'lowered' if check['transfers'] else 'raised'} the CRPS of the second half "
+        f"({check['second_half_crps_before']:.5f} → {check['second_half_crps_after']:.5f}, scaled units)"
+    )
+    if check["transfers"]:
+        return f"{tested}, so the spread is multiplied by {calibration['spread_factor']:.3f}, fitted on all of them."
+    return f"{tested}, so the spread is kept as trained (the model and the model before recalibration are one)."
+
+
+def _weights(pool: dict) -> str:
+    weighted = sorted(pool["weights"].items(), key=lambda item: -item[1])
+    return ", ".join(f"{NAMES[name]} {weight:.2f}" for name, weight in weighted if weight >= 0.005)
 
 
 def _calibration(model: dict, prefix: str = "") -> str:

@@ -2,9 +2,10 @@
 beside the volatility baselines a forecaster must beat, on exactly the same days.
 
 Forecasters: ``model`` (as the pipeline ships it: recalibrated when ``calibration.
-recalibrate`` is on), ``model_uncalibrated`` (the same before recalibration, one day
-only), and the baselines ``constant_vol``, ``ewma``, ``garch_t``, ``gjr_garch_t``,
-``egarch_t`` and ``har_t`` (see ``forecasting.baselines``).
+recalibrate`` is on; a seed ensemble's mixture when ``model.ensemble_size`` > 1),
+``model_uncalibrated`` (the same before recalibration, one day only), the baselines
+``constant_vol``, ``ewma``, ``garch_t``, ``gjr_garch_t``, ``egarch_t`` and ``har_t`` (see
+``forecasting.baselines``), and ``pool``, their linear pool (one day only).
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.errors import ParameterError
 from hw3_pipelines.forecasting import baselines, metrics, recursive, scores
 from hw3_pipelines.forecasting.distributions import (
     Predictive,
+    crps_pool_weights,
     from_model_step,
     returns_to_prices,
 )
 from hw3_pipelines.forecasting.windows import ModelInput
 from hw3_pipelines.modeling import regressor_paths
-from hw3_pipelines.modeling.regressor import RecurrentRegressor
+from hw3_pipelines.modeling.regressor_ensemble import members
+from hw3_pipelines.modeling.regressor_paths import Regressor
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.nodes import model_close_paths
 
@@ -72,18 +76,48 @@ class _Baselines:
 BASELINES = ("constant_vol", "ewma", *baselines.VOLATILITY_MODELS, "har_t")
 
 
+def fit_pool(
+    model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
+    train_prices: pd.DataFrame, prices: pd.DataFrame, fitted: dict, btc: BtcParams,
+) -> dict:
+    """Weights of the linear pool of the model and the baselines: those that minimise the
+    pool's mean CRPS on the validation days (the targets of the model's validation windows,
+    the last training days), never on the test days. On those days the baselines and the
+    model's spread factor are in-sample; the model's weights are not. A model whose
+    distribution is only draws (a price-level target) stays out of the pool."""
+    n_val = model_input.validation_count(btc.training.val_fraction)
+    close = train_prices["Close"].to_numpy(float)
+    previous, actual = close[-n_val - 1 : -1], 100 * np.log(close[-n_val:] / close[-n_val - 1 : -1])
+    dates = train_prices["Date"].to_numpy()[-n_val:]
+    candidates = {"model": _model_one_day(model, model_input.X_train[-n_val:], previous, model_input, scaler, calibration, btc)["model"]}
+    if candidates["model"].family == "samples":
+        candidates = {}
+    reference = _Baselines(prices, fitted, dates)
+    candidates |= reference.one_day(reference.test_positions)
+    weights = crps_pool_weights(list(candidates.values()), actual)
+    pooled = Predictive.pool(weights, list(candidates.values()))
+    return {
+        "fitted_on": {"first_date": str(dates[0]), "last_date": str(dates[-1]), "days": n_val},
+        "weights": dict(zip(candidates, map(float, weights))),
+        "validation_crps": {name: float(np.mean(p.crps(actual))) for name, p in (candidates | {"pool": pooled}).items()},
+    }
+
+
 def score_one_day(
-    model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
-    prices: pd.DataFrame, fitted: dict, btc: BtcParams,
+    model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
+    prices: pd.DataFrame, fitted: dict, pool: dict, btc: BtcParams,
 ) -> tuple[dict, pd.DataFrame]:
     """Every forecaster's one-day distribution on every test day, scored; and a per-day
-    table (PIT, 80% band in USD, CRPS) for the plots."""
+    table (PIT, 80% band in USD, CRPS) for the plots. The model and the pool are each
+    tested against every baseline (Diebold-Mariano on the daily CRPS); an ensemble's
+    members are scored alone too."""
     previous, close = model_input.test_previous_close, model_input.test_close
     actual = 100 * np.log(close / previous)
     draws, seed = btc.scoring.draws, btc.scoring.seed
-    forecasters = _model_one_day(model, model_input, scaler, calibration, btc)
+    forecasters = _model_one_day(model, model_input.X_test, previous, model_input, scaler, calibration, btc)
     reference = _Baselines(prices, fitted, model_input.test_dates)
     forecasters |= reference.one_day(reference.test_positions)
+    forecasters["pool"] = Predictive.pool(list(pool["weights"].values()), [forecasters[name] for name in pool["weights"]])
     report, table = {}, pd.DataFrame({"date": model_input.test_dates, "close": close, "previous_close": previous, "return_pct": actual})
     for name, predictive in forecasters.items():
         report[name] = scores.score(predictive, actual, close, previous, draws, seed)
@@ -92,29 +126,52 @@ def score_one_day(
         table[f"{name}_lower_80"], table[f"{name}_upper_80"] = returns_to_prices(np.stack([lower, upper], 1), previous).T
         table[f"{name}_crps"] = predictive.crps(actual)
         report[name] |= scores.adaptive_coverage(table[f"{name}_pit"], btc.calibration.adaptive_gamma)
-    for baseline in BASELINES:
-        test = metrics.loss_difference_test(table["model_crps"], table[f"{baseline}_crps"])
-        report["model"][f"crps_dm_vs_{baseline}"] = {"statistic": test["statistic"], "p_value": test["p_value"]}
+    for name in ("model", "pool"):
+        for baseline in BASELINES:
+            report[name][f"crps_dm_vs_{baseline}"] = _dm(table[f"{name}_crps"], table[f"{baseline}_crps"])
+    if btc.model.ensemble_size > 1:
+        report["model"]["members"] = _members_crps(model, model_input, scaler, calibration, actual, btc)
     return report, table
 
 
-def _model_one_day(model, model_input: ModelInput, scaler, calibration: dict, btc: BtcParams) -> dict[str, Predictive]:
-    step = regressor_paths.one_step(model, model_input.X_test, calibration["point_scale"])
+def _dm(loss: pd.Series, baseline_loss: pd.Series) -> dict:
+    """Diebold-Mariano on daily CRPS: the two-sided p, and the one-sided p of "lower than the baseline"."""
+    test = metrics.loss_difference_test(loss, baseline_loss)
+    lower = float(stats.t.cdf(test["statistic"], df=test["n"] - 1))
+    return {"statistic": test["statistic"], "p_value": test["p_value"], "p_value_lower": lower}
 
-    def convert(step: dict) -> Predictive:
-        return from_model_step(
-            step, scaler, model_input.close_index, btc.target, model_input.test_previous_close,
-            btc.scoring.draws, btc.scoring.seed,
-        )
 
-    forecasters = {"model": convert({**step, "scale": step["scale"] * calibration["spread_factor"]})}
+def _members_crps(model: Regressor, model_input: ModelInput, scaler, calibration: dict, actual, btc: BtcParams) -> dict:
+    """Each member alone, as trained (no recalibration): the seed lottery the ensemble averages."""
+    crps = {
+        str(btc.training.seed + k): float(np.mean(
+            _one_day(member, model_input.X_test, model_input.test_previous_close, calibration["point_scale"], 1.0, model_input, scaler, btc).crps(actual)
+        ))
+        for k, member in enumerate(members(model))
+    }
+    values = np.array(list(crps.values()))
+    return {"crps": crps, "crps_mean": float(values.mean()), "crps_std": float(values.std(ddof=1))}
+
+
+def _one_day(model: Regressor, windows, previous_close, point_scale: float, spread: float, model_input: ModelInput, scaler, btc: BtcParams) -> Predictive:
+    step = regressor_paths.one_step(model, windows, point_scale, spread)
+    return from_model_step(step, scaler, model_input.close_index, btc.target, previous_close, btc.scoring.draws, btc.scoring.seed)
+
+
+def _model_one_day(model: Regressor, windows, previous_close, model_input: ModelInput, scaler, calibration: dict, btc: BtcParams) -> dict[str, Predictive]:
+    """The model's one-day distributions from ``windows``, as shipped (recalibrated when
+    ``recalibrate`` is on) and, when it is on, before recalibration."""
+    def one_day(spread: float) -> Predictive:
+        return _one_day(model, windows, previous_close, calibration["point_scale"], spread, model_input, scaler, btc)
+
+    forecasters = {"model": one_day(calibration["spread_factor"])}
     if btc.calibration.recalibrate:
-        forecasters["model_uncalibrated"] = convert(step)
+        forecasters["model_uncalibrated"] = one_day(1.0)
     return forecasters
 
 
 def backtest_forecasters(
-    model: RecurrentRegressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
+    model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
     prices: pd.DataFrame, fitted: dict, btc: BtcParams,
 ) -> pd.DataFrame:
     """Walk-forward: from an origin every ``stride`` test days, each forecaster's distribution
