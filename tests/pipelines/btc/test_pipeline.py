@@ -122,3 +122,26 @@ def test_offline_auto_run_falls_back_and_says_so(finished_run, caplog):
     assert report["provenance"]["source"] == "stored_snapshot"
     assert "yfinance returned no data" in report["provenance"]["download_error"]
     assert "using the last stored raw snapshot instead" in caplog.text
+
+
+def test_a_seed_ensemble_on_the_real_snapshot(tmp_path):
+    """The distribution setting's ensemble, tiny: two members, saved as one model, pooled."""
+    from hw3_pipelines.modeling.regressor_ensemble import RegressorEnsemble
+
+    settings = {"target": "log_return", "features": ["Close", "log_range"], "model": {"head": "student_t", "ensemble_size": 2}}
+    project = copy_project(tmp_path)
+    run_pipeline(project, "btc", {"btc": settings})
+    weights = latest(project, f"{TEST_DATA}/06_models/btc_model.pt")
+    model = TorchModelDataset(filepath=str(weights.parent.parent), version=Version(weights.parent.name, None)).load()
+    assert isinstance(model, RegressorEnsemble) and len(model.members) == 2
+    history = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_training_history.csv"))
+    assert sorted(history["seed"].unique()) == [42, 43]
+    scores = json.loads(latest(project, f"{TEST_DATA}/08_reporting/btc_distribution_metrics.json").read_text())
+    assert list(scores["model"]["members"]["crps"]) == ["42", "43"]
+    members = scores["model"]["members"]
+    assert scores["model_uncalibrated"]["crps"] <= members["crps_mean"]  # CRPS is convex: a mixture never loses to its average
+    pool = json.loads(latest(project, f"{TEST_DATA}/06_models/btc_pool.json").read_text())
+    assert list(pool["weights"]) == ["model", *BASELINES]
+    assert pool["validation_crps"]["pool"] <= min(pool["validation_crps"][name] for name in pool["weights"]) + 1e-9
+    report = latest(project, f"{TEST_DATA}/08_reporting/btc_distribution_report.md").read_text(encoding="utf-8")
+    assert "2 seeds" in report and "The ensemble's 2 members alone" in report and "The linear pool (" in report
