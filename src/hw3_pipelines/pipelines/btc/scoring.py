@@ -83,15 +83,15 @@ def fit_pool(
     """Weights of the linear pool of the model and the baselines: those that minimise the
     pool's mean CRPS on the validation days (the targets of the model's validation windows,
     the last training days), never on the test days. On those days the baselines and the
-    model's spread factor are in-sample; the model's weights are not. A model whose
-    distribution is only draws (a price-level target) stays out of the pool."""
+    model's spread factor are in-sample; the model's weights were not fitted there (only its
+    best epoch was chosen there). A model whose distribution is only draws (a price-level
+    target) stays out of the pool."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     close = train_prices["Close"].to_numpy(float)
     previous, actual = close[-n_val - 1 : -1], 100 * np.log(close[-n_val:] / close[-n_val - 1 : -1])
     dates = train_prices["Date"].to_numpy()[-n_val:]
-    candidates = {"model": _model_one_day(model, model_input.X_train[-n_val:], previous, model_input, scaler, calibration, btc)["model"]}
-    if candidates["model"].family == "samples":
-        candidates = {}
+    own = _model_one_day(model, model_input.X_train[-n_val:], previous, model_input, scaler, calibration, btc)["model"]
+    candidates = {} if own.family == "samples" else {"model": own}
     reference = _Baselines(prices, fitted, dates)
     candidates |= reference.one_day(reference.test_positions)
     weights = crps_pool_weights(list(candidates.values()), actual)
