@@ -88,6 +88,9 @@ def test_real_snapshot_end_to_end(finished_run):
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
     assert set(backtest["forecaster"]) == {"model", *BASELINES} and backtest["horizon"].max() == 5
     assert backtest["adaptive_coverage_80"].between(0, 1).all() and {"adaptive_kupiec_p_95"} <= set(backtest.columns)
+    one_day = backtest[backtest["horizon"] == 1]
+    assert one_day["actual_return"].nunique() == 1  # every forecaster on the same origins
+    assert one_day.set_index("forecaster").loc["constant_vol", "median_return"] == 0  # a driftless random walk
 
 
 def test_reloaded_model_reproduces_saved_predictions(finished_run):
