@@ -54,12 +54,15 @@ def write_distribution_report(distribution_metrics: dict, metrics: dict, calibra
         members = model["members"]
         lines.append(
             f"- The ensemble's {len(members['crps'])} members alone (as trained): CRPS {members['crps_mean']:.4f} ± "
-            f"{members['crps_std']:.4f} (mean ± standard deviation over seeds {', '.join(members['crps'])})."
+            f"{members['crps_std']:.4f} (mean ± standard deviation over seeds {', '.join(members['crps'])}); their "
+            f"mixture scores lower than their average day by day with one-sided Diebold-Mariano p = "
+            f"{members['mixture_dm_vs_mean_member']['p_value_lower']:.3g}."
         )
     pool, best = distribution_metrics["pool"], min(BASELINES, key=lambda name: distribution_metrics[name]["crps"])
     lines.append(
         f"- The linear pool ({_weights(pool_weights)}; fitted on the validation days): against the best baseline, "
-        f"{NAMES[best]}, {_verdict(pool['crps'], distribution_metrics[best]['crps'], pool[f'crps_dm_vs_{best}'])}"
+        f"{NAMES[best]}, {_verdict(pool['crps'], distribution_metrics[best]['crps'], pool[f'crps_dm_vs_{best}'])} "
+        f"Against the model alone: {_verdict(pool['crps'], model['crps'], pool['crps_dm_vs_model'])}"
     )
     if "forward_check" in calibration:
         lines.append(f"- Recalibration: {_recalibration(calibration)}")

@@ -129,6 +129,7 @@ def score_one_day(
     for name in ("model", "pool"):
         for baseline in BASELINES:
             report[name][f"crps_dm_vs_{baseline}"] = _dm(table[f"{name}_crps"], table[f"{baseline}_crps"])
+    report["pool"]["crps_dm_vs_model"] = _dm(table["pool_crps"], table["model_crps"])
     if btc.model.ensemble_size > 1:
         report["model"]["members"] = _members_crps(model, model_input, scaler, calibration, actual, btc)
     return report, table
@@ -142,15 +143,17 @@ def _dm(loss: pd.Series, baseline_loss: pd.Series) -> dict:
 
 
 def _members_crps(model: Regressor, model_input: ModelInput, scaler, calibration: dict, actual, btc: BtcParams) -> dict:
-    """Each member alone, as trained (no recalibration): the seed lottery the ensemble averages."""
-    crps = {
-        str(btc.training.seed + k): float(np.mean(
-            _one_day(member, model_input.X_test, model_input.test_previous_close, calibration["point_scale"], 1.0, model_input, scaler, btc).crps(actual)
-        ))
-        for k, member in enumerate(members(model))
+    """Each member alone, as trained (no recalibration): the seed lottery the ensemble
+    averages; and whether the mixture, as trained, beats the members' average day by day."""
+    def daily_crps(network: Regressor) -> np.ndarray:
+        return _one_day(network, model_input.X_test, model_input.test_previous_close, calibration["point_scale"], 1.0, model_input, scaler, btc).crps(actual)
+
+    daily = {str(btc.training.seed + k): daily_crps(member) for k, member in enumerate(members(model))}
+    values = np.array([np.mean(crps) for crps in daily.values()])
+    return {
+        "crps": dict(zip(daily, map(float, values))), "crps_mean": float(values.mean()), "crps_std": float(values.std(ddof=1)),
+        "mixture_dm_vs_mean_member": _dm(daily_crps(model), np.mean(list(daily.values()), axis=0)),
     }
-    values = np.array(list(crps.values()))
-    return {"crps": crps, "crps_mean": float(values.mean()), "crps_std": float(values.std(ddof=1))}
 
 
 def _one_day(model: Regressor, windows, previous_close, point_scale: float, spread: float, model_input: ModelInput, scaler, btc: BtcParams) -> Predictive:
