@@ -38,7 +38,7 @@ def test_each_baseline_gets_a_verdict_with_its_p_value():
     assert "- Against GARCH(1,1)-t: **a tie**" in text
     assert "- Against HAR on the daily range, t: **worse**: CRPS 1.2900 against 1.2800 (+0.8%), Diebold-Mariano p = 0.036," in text
     assert ("members alone (as trained): CRPS 1.3050 ± 0.0071 (mean ± standard deviation over seeds 42, 43). The mixture "
-            "against each member, one-sided Diebold-Mariano p (lower): seed 42 (1.3000) 0.7, seed 43 (1.3100) 0.006.") in text
+            "against each member, one-sided Diebold-Mariano p (lower): seed 42 (1.3000): p = 0.7, seed 43 (1.3100): p = 0.006.") in text
     assert "Against the model alone: **a tie**: CRPS 1.2850 against 1.2900 (-0.4%)" in text
     assert ("- The linear pool (the model 0.80, GARCH(1,1)-t 0.20; fitted on the validation days): against the best "
             "baseline, HAR on the daily range, t, **a tie**: CRPS 1.2850 against 1.2800 (+0.4%)") in text

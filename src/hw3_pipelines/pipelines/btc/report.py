@@ -56,7 +56,7 @@ def write_distribution_report(distribution_metrics: dict, metrics: dict, calibra
             f"- The ensemble's {len(members['crps'])} members alone (as trained): CRPS {members['crps_mean']:.4f} ± "
             f"{members['crps_std']:.4f} (mean ± standard deviation over seeds {', '.join(members['crps'])}). "
             "The mixture against each member, one-sided Diebold-Mariano p (lower): "
-            + ", ".join(f"seed {seed} ({crps:.4f}) {test['p_value_lower']:.3g}" for (seed, crps), test in
+            + ", ".join(f"seed {seed} ({crps:.4f}): p = {test['p_value_lower']:.3g}" for (seed, crps), test in
                         zip(members["crps"].items(), members["mixture_dm_vs_member"].values())) + "."
         )
     pool, best = distribution_metrics["pool"], min(BASELINES, key=lambda name: distribution_metrics[name]["crps"])
