@@ -109,7 +109,8 @@ class Predictive:
         if self.family == "t":
             return sr.crps_t(y, self.df, self.loc, self.scale)
         if self.family == "mixture":
-            return crps_gram([self], y)[:, 0, 0]
+            between = np.einsum("a,dab,b->d", self.weights, _expected_distances_between(self), self.weights)
+            return _expected_distance_to(y, self) @ self.weights - between / 2
         return sr.crps_ensemble(y, self.samples, estimator="pwm")
 
     def _mixture_cdf(self, points: np.ndarray) -> np.ndarray:
@@ -182,11 +183,12 @@ def crps_gram(predictives: list[Predictive], y: np.ndarray) -> np.ndarray:
     Its diagonal is each forecaster's CRPS (CRPS = E|X - y| - E|X - X'| / 2); for weights w
     summing to 1, wᵀ G w is the CRPS of the linear pool ``Predictive.pool(w, predictives)``,
     so pool weights are a quadratic programme (``crps_pool_weights``)."""
-    pooled = Predictive.pool(np.full(len(predictives), 1 / len(predictives)), predictives)
+    parts = [p.as_mixture() for p in predictives]
+    pooled = Predictive.pool(np.full(len(parts), 1 / len(parts)), parts)
     to_y, between = _expected_distance_to(y, pooled), _expected_distances_between(pooled)
-    owner = np.concatenate([np.full(p.as_mixture().loc.shape[1], i) for i, p in enumerate(predictives)])
-    within = np.concatenate([p.as_mixture().weights for p in predictives])
-    membership = (owner[:, None] == np.arange(len(predictives))) * within[:, None]  # (components, k)
+    owner = np.repeat(np.arange(len(parts)), [len(p.weights) for p in parts])
+    within = np.concatenate([p.weights for p in parts])
+    membership = (owner[:, None] == np.arange(len(parts))) * within[:, None]  # (components, k)
     to_y = to_y @ membership
     return (to_y[:, :, None] + to_y[:, None, :] - membership.T @ between @ membership) / 2
 
