@@ -49,6 +49,9 @@ class RegressorEnsemble(nn.Module):
         return ensemble
 
 
-def members(model: RecurrentRegressor | RegressorEnsemble) -> list[RecurrentRegressor]:
+Regressor = RecurrentRegressor | RegressorEnsemble  # what the btc pipeline trains and forecasts with
+
+
+def members(model: Regressor) -> list[RecurrentRegressor]:
     """The networks whose forecasts make the model's: the members, or the model itself."""
     return list(model.members) if isinstance(model, RegressorEnsemble) else [model]

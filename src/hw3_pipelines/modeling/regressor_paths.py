@@ -18,10 +18,12 @@ import numpy as np
 import torch
 
 from hw3_pipelines.modeling.regressor import RecurrentRegressor
-from hw3_pipelines.modeling.regressor_ensemble import RegressorEnsemble, members
+from hw3_pipelines.modeling.regressor_ensemble import (
+    Regressor,
+    RegressorEnsemble,
+    members,
+)
 from hw3_pipelines.progress import Progress
-
-Regressor = RecurrentRegressor | RegressorEnsemble
 
 
 def predict(model: Regressor, windows: np.ndarray) -> np.ndarray:

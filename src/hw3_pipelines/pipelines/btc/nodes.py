@@ -30,8 +30,7 @@ from hw3_pipelines.forecasting.windows import (
 from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
-from hw3_pipelines.modeling.regressor_ensemble import RegressorEnsemble
-from hw3_pipelines.modeling.regressor_paths import Regressor
+from hw3_pipelines.modeling.regressor_ensemble import Regressor, RegressorEnsemble
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device, train
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.sources import prices as sources

@@ -27,8 +27,7 @@ from hw3_pipelines.forecasting.distributions import (
 )
 from hw3_pipelines.forecasting.windows import ModelInput
 from hw3_pipelines.modeling import regressor_paths
-from hw3_pipelines.modeling.regressor_ensemble import members
-from hw3_pipelines.modeling.regressor_paths import Regressor
+from hw3_pipelines.modeling.regressor_ensemble import Regressor, members
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.nodes import model_close_paths
 
@@ -147,7 +146,8 @@ def _members_crps(model: Regressor, model_input: ModelInput, scaler, calibration
     averages; and the mixture, as trained, tested against each member. (Against the
     members' average CRPS it wins on every day by convexity, so that test would say nothing.)"""
     def daily_crps(network: Regressor) -> np.ndarray:
-        return _one_day(network, model_input.X_test, model_input.test_previous_close, calibration["point_scale"], 1.0, model_input, scaler, btc).crps(actual)
+        step = regressor_paths.one_step(network, model_input.X_test, calibration["point_scale"])
+        return _in_returns(step, model_input.test_previous_close, model_input, scaler, btc).crps(actual)
 
     daily = {str(btc.training.seed + k): daily_crps(member) for k, member in enumerate(members(model))}
     values = np.array([np.mean(crps) for crps in daily.values()])
@@ -158,20 +158,22 @@ def _members_crps(model: Regressor, model_input: ModelInput, scaler, calibration
     }
 
 
-def _one_day(model: Regressor, windows, previous_close, point_scale: float, spread: float, model_input: ModelInput, scaler, btc: BtcParams) -> Predictive:
-    step = regressor_paths.one_step(model, windows, point_scale, spread)
+def _in_returns(step: dict, previous_close, model_input: ModelInput, scaler, btc: BtcParams) -> Predictive:
+    """A one-step forecast in scaled units as a distribution of the log return in percent."""
     return from_model_step(step, scaler, model_input.close_index, btc.target, previous_close, btc.scoring.draws, btc.scoring.seed)
 
 
 def _model_one_day(model: Regressor, windows, previous_close, model_input: ModelInput, scaler, calibration: dict, btc: BtcParams) -> dict[str, Predictive]:
     """The model's one-day distributions from ``windows``, as shipped (recalibrated when
     ``recalibrate`` is on) and, when it is on, before recalibration."""
-    def one_day(spread: float) -> Predictive:
-        return _one_day(model, windows, previous_close, calibration["point_scale"], spread, model_input, scaler, btc)
+    step = regressor_paths.one_step(model, windows, calibration["point_scale"])
 
-    forecasters = {"model": one_day(calibration["spread_factor"])}
+    def widened(spread: float) -> Predictive:
+        return _in_returns({**step, "scale": step["scale"] * spread}, previous_close, model_input, scaler, btc)
+
+    forecasters = {"model": widened(calibration["spread_factor"])}
     if btc.calibration.recalibrate:
-        forecasters["model_uncalibrated"] = one_day(1.0)
+        forecasters["model_uncalibrated"] = widened(1.0)
     return forecasters
 
 
