@@ -22,6 +22,7 @@ from kedro.framework.startup import bootstrap_project
 
 from hw3_pipelines.modeling.char_lm import stream_nats
 from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
+from hw3_pipelines.modeling.stream_training import stream
 from hw3_pipelines.modeling.training import make_reproducible
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -40,14 +41,14 @@ def main() -> None:
     with KedroSession.create(project_path=PROJECT, env=args.env) as session:
         catalog = session.load_context().catalog
         model = catalog.load("hafez_model", version=args.version)
-        val_ids = torch.from_numpy(catalog.load("hafez_token_ids", version=args.version)["val"])
+        val_ids, val_scored = stream(catalog.load("hafez_token_ids", version=args.version), "val")
         version = args.version or catalog.get("hafez_model").resolve_load_version()
     make_reproducible(0, 2)
     with torch.no_grad():
-        rows = [{"setting": "static", "val_nats_per_char": round(stream_nats(model.eval(), val_ids), 4)}]
+        rows = [{"setting": "static", "val_nats_per_char": round(stream_nats(model.eval(), val_ids, val_scored), 4)}]
     for learning_rate, steps in itertools.product(args.learning_rates, args.steps):
         started = time.perf_counter()
-        nats = dynamic_nats(model, val_ids, args.segment, learning_rate, steps)
+        nats = dynamic_nats(model, val_ids, args.segment, learning_rate, steps, scored=val_scored)
         rows.append({
             "setting": f"dynamic, lr {learning_rate}, {steps} step(s) per {args.segment} characters",
             "val_nats_per_char": round(nats, 4),

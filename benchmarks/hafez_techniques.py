@@ -22,7 +22,9 @@ from pathlib import Path
 import torch
 import yaml
 
+from hw3_pipelines.datasets import LastSavedDataset
 from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
+from hw3_pipelines.modeling.stream_training import stream
 from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.pipelines.hafez import nodes
 
@@ -61,12 +63,20 @@ def run_case(name: str, params: HafezParams, streams: dict, vocab: dict) -> dict
         "best_epoch": int(best["epoch"]),
         "val_nats_per_char": round(float(best["val_loss"]), 4),
         "val_nats_per_char_dynamic": round(
-            dynamic_nats(model, torch.from_numpy(streams["val"]), **dynamic.model_dump()), 4
+            dynamic_nats(model, *stream(streams, "val"), **dynamic.model_dump()), 4
         ),
     }
     if "val_loss_raw" in history:
         result["val_nats_per_char_raw_weights"] = round(float(best["val_loss_raw"]), 4)
     return result
+
+
+def last_divan_metres():
+    """The Divan's metres by the judge that `kedro run --pipeline hafez_metre` saved last."""
+    metres = LastSavedDataset(dataset={"type": "pandas.CSVDataset", "filepath": "data/07_model_output/hafez_divan_metres.csv"}).load()
+    if metres is None:
+        raise SystemExit("no Divan metres saved yet: run `kedro run --pipeline hafez_metre` first")
+    return metres
 
 
 def main() -> None:
@@ -78,7 +88,7 @@ def main() -> None:
     shipped = yaml.safe_load(CONF.read_text(encoding="utf-8"))["hafez"]
     base = case_params(shipped, {}, args.epochs)
     clean, _ = nodes.clean_corpus(nodes.load_corpus(base))
-    vocab, _, streams = nodes.split_and_encode(clean, base)
+    vocab, _, streams = nodes.split_and_encode(clean, last_divan_metres(), base)
     results = []
     for name in args.only or CASES:
         results.append(run_case(name, case_params(shipped, CASES[name], args.epochs), streams, vocab))

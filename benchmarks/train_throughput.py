@@ -37,6 +37,7 @@ import torch
 import yaml
 from torch.nn import functional as F
 
+from hw3_pipelines.datasets import LastSavedDataset
 from hw3_pipelines.forecasting.windows import ModelInput
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
 from hw3_pipelines.modeling.precision import bf16_recurrent_kernels
@@ -151,10 +152,18 @@ def bench_btc(epochs: int, device: torch.device) -> dict:
     return results
 
 
+def last_divan_metres():
+    """The Divan's metres by the judge that `kedro run --pipeline hafez_metre` saved last."""
+    metres = LastSavedDataset(dataset={"type": "pandas.CSVDataset", "filepath": "data/07_model_output/hafez_divan_metres.csv"}).load()
+    if metres is None:
+        raise SystemExit("no Divan metres saved yet: run `kedro run --pipeline hafez_metre` first")
+    return metres
+
+
 def bench_hafez(epochs: int, device: torch.device) -> dict:
     params = load_params("hafez", HafezParams, epochs, device)
     clean, _ = hafez.clean_corpus(hafez.load_corpus(params))
-    vocab, _, streams = hafez.split_and_encode(clean, params)
+    vocab, _, streams = hafez.split_and_encode(clean, last_divan_metres(), params)
     training = params.training
     results = {
         "model": f"hafez CharLM {params.model.num_layers}x{params.model.hidden_size} "

@@ -93,12 +93,17 @@ def run_pipeline(
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
+    from hw3_pipelines.tracking import close_open_runs
+
     bootstrap_project(project)
     previous = Path.cwd()
     os.chdir(project)
     try:
         with KedroSession.create(project_path=project, env=env, runtime_params=params or {}) as session:
             return session.run(pipeline_names=[pipeline], **run_args)
+    except BaseException:
+        close_open_runs("FAILED")  # as `kedro run` does (cli.py): a run stopped early leaves none open
+        raise
     finally:
         os.chdir(previous)
 

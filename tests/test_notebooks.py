@@ -25,6 +25,7 @@ def test_stored_notebooks_carry_no_outputs(path):
 
 def test_notebooks_execute_without_errors(project_copy, monkeypatch):
     run_pipeline(project_copy, "btc")
+    run_pipeline(project_copy, "hafez_metre")
     run_pipeline(project_copy, "hafez")
     shutil.copytree(PROJECT_ROOT / "notebooks", project_copy / "notebooks")
     monkeypatch.setenv("KEDRO_ENV", "test")

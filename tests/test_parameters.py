@@ -6,13 +6,17 @@ from pydantic import ValidationError
 
 from hw3_pipelines.parameters import (
     BtcParams,
+    HafezMetreParams,
     HafezParams,
     HafezPretrainParams,
     RnnTheoryParams,
 )
 from tests.conftest import TEST_DATA, conf_parameters, deep_merge, run_pipeline
 
-MODELS = {"btc": BtcParams, "hafez": HafezParams, "hafez_pretrain": HafezPretrainParams, "rnn_theory": RnnTheoryParams}
+MODELS = {
+    "btc": BtcParams, "hafez": HafezParams, "hafez_metre": HafezMetreParams, "hafez_pretrain": HafezPretrainParams,
+    "rnn_theory": RnnTheoryParams,
+}
 
 
 @pytest.mark.parametrize("env", ["base", "test", "distribution", "long", "pretrained"])
@@ -72,7 +76,7 @@ def test_unknown_keys_are_rejected_with_the_closest_valid_one(section, overrides
         ({"evaluation": {"dynamic": {"learning_rate": 0}}}, ("evaluation", "dynamic", "learning_rate"), "greater than 0"),
         ({"evaluation": {"cache": {"weights": [1.0]}}}, ("evaluation", "cache", "weights", 0), "less than 1"),
         ({"init_from": "checkpoint"}, ("init_from",), "'scratch' or 'pretrained'"),
-        ({"split": {"tune_fraction": -0.1}}, ("split", "tune_fraction"), "greater than or equal to 0"),
+        ({"split": {"tune_fraction": 0.0}}, ("split", "tune_fraction"), "greater than 0"),
         ({"sample": {"max_couplets": 3, "min_couplets": 5}}, ("sample",), "max_couplets 3 is below min_couplets 5"),
     ],
 )

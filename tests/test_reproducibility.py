@@ -29,6 +29,7 @@ HAFEZ_OUTPUTS = [
 def test_two_runs_give_byte_identical_outputs(project_copy):
     for _ in range(2):
         run_pipeline(project_copy, "btc")
+        run_pipeline(project_copy, "hafez_metre")
         run_pipeline(project_copy, "hafez")
     for relative in BTC_OUTPUTS + HAFEZ_OUTPUTS:
         first, second = versions(project_copy, relative)
@@ -36,6 +37,7 @@ def test_two_runs_give_byte_identical_outputs(project_copy):
 
 
 def test_two_pretraining_runs_give_the_same_corpus_and_weights(project_copy):
+    run_pipeline(project_copy, "hafez_metre")
     for _ in range(2):
         run_pipeline(project_copy, "hafez_pretrain")
     first, second = versions(project_copy, f"{TEST_DATA}/04_feature/hafez_pretrain_corpus.txt")

@@ -150,15 +150,21 @@ class MinMaxScalerDataset(_LocalVersionedDataset):
 
 
 class LastSavedDataset(AbstractDataset):
-    """Read-only: the newest version an earlier run saved of a versioned dataset, or None.
+    """Read-only: the newest version an earlier run saved of a versioned dataset.
 
-    Lets a node fall back on what a previous run stored (e.g. the last raw snapshot when a
-    download fails) without a cycle in the pipeline: the node reads this entry and writes
-    the real one.
+    Lets a node read what a previous run stored without a cycle in the pipeline or in its
+    layers: a node falls back on the last raw snapshot when a download fails (the node
+    reads this entry and writes the real one), and a pipeline reads a model another
+    pipeline trained (the metre judge) as an input it never changes.
+
+    ``optional: true`` makes "nothing saved yet" load as None, for a node that can do
+    without; otherwise it is a missing input, and ``of``, the catalog name of the dataset
+    this entry reads, tells which pipeline writes it.
     """
 
-    def __init__(self, *, dataset: dict, metadata: dict | None = None) -> None:
+    def __init__(self, *, dataset: dict, of: str | None = None, optional: bool = True, metadata: dict | None = None) -> None:
         self._dataset = AbstractDataset.from_config("last_saved", {**dataset, "versioned": True})
+        self.of, self.optional = of, optional
         self.metadata = metadata
 
     def load(self) -> Any:
@@ -171,7 +177,7 @@ class LastSavedDataset(AbstractDataset):
         raise DatasetError("LastSavedDataset is read-only; save to the dataset it reads instead")
 
     def _exists(self) -> bool:
-        return True
+        return self.optional or self._dataset.exists()
 
     def _describe(self) -> dict[str, Any]:
-        return {"dataset": self._dataset._describe()}
+        return {"dataset": self._dataset._describe(), "of": self.of}

@@ -32,15 +32,15 @@ class MissingInputHooks:
                 continue
             if getattr(catalog.get(name), "optional", False):
                 continue  # the node that reads it decides whether it is needed
-            raise MissingInputError(_missing_input_message(name, run_params, catalog.get(name) is not None))
+            raise MissingInputError(_missing_input_message(name, run_params, catalog.get(name)))
 
 
-def _missing_input_message(name: str, run_params: dict[str, Any], persisted: bool) -> str:
+def _missing_input_message(name: str, run_params: dict[str, Any], dataset) -> str:
     running = ", ".join(run_params.get("pipeline_names") or []) or "this run"
     env = f" --env {run_params['env']}" if run_params.get("env") else ""
-    if not persisted:
+    if dataset is None:
         return f"{running} needs {name}, which lives in memory only: run the whole pipeline that makes it"
-    writers = writers_of(name)
+    writers = writers_of(getattr(dataset, "of", None) or name)
     if not writers:
         return f"{running} needs {name}, which no pipeline writes"
     return f"{running} needs {name}, which no earlier run has written: run `kedro run --pipeline {writers[0]}{env}` first"

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from hw3_pipelines.forecasting.windows import FEATURES, TARGET_COLUMN, TARGETS
 from hw3_pipelines.modeling.char_lm import CHAR_CELLS
+from hw3_pipelines.modeling.metre_judge import JUDGE_CELLS
 from hw3_pipelines.modeling.regressor import HEADS, RECURRENT_CELLS
 from hw3_pipelines.modeling.stream_training import StreamTrainConfig
 from hw3_pipelines.modeling.training import TrainConfig
@@ -142,7 +143,7 @@ class LookbackSweepParams(Strict):
 
 class HafezSplit(Strict):
     val_fraction: OpenFraction
-    tune_fraction: Probability = 0.0  # held out of training to tune the neural cache
+    tune_fraction: OpenFraction  # held out of training: picks the kept epoch and tunes the neural cache
     seed: int
 
 
@@ -177,21 +178,34 @@ class HafezEvaluation(Strict):
     cache: CacheGrid | None = None
 
 
+class MetreAwareSampling(Strict):
+    drafts: Annotated[int, Field(ge=2)]  # of each hemistich; the judge keeps one
+
+
 class HafezSample(Strict):
-    seed_text: Annotated[str, Field(min_length=1)]
+    """What to write: ``ghazals`` ghazals, each in ``metre`` (a metre the judge knows, or
+    ``any``) with the rhyme ``qafiya`` and ``radif`` and ``couplets`` couplets; what is left
+    null is drawn from a Divan ghazal (``sampling.draw_requests``)."""
+
     ghazals: PositiveInt
-    min_couplets: NonNegativeInt  # a ghazal may not end sooner
-    max_couplets: PositiveInt | None = None  # nor later
-    max_chars: PositiveInt
+    metre: Annotated[str, Field(min_length=1)] = "any"
+    qafiya: str | None = None
+    radif: str | None = None  # "" asks for none
+    couplets: PositiveInt | None = None
+    seed_text: str | None = None  # the first hemistich of every ghazal; null: the model writes it
+    min_couplets: NonNegativeInt  # the model ends a ghazal within these bounds
+    max_couplets: PositiveInt
     temperature: PositiveFloat
     top_k: PositiveInt | None = None
     seed: int
     cache: bool = False  # mix the tuned neural cache into every draw
-    form_aware: bool = False  # also a sample that keeps each ghazal's radif and qafiya, reported apart
+    form_aware: bool = False  # also ghazals whose couplets' last words keep the asked rhyme, reported apart
+    metre_aware: MetreAwareSampling | None = None  # also ghazals of judged drafts, reported apart
+    rhyme_words: PositiveInt = 100  # the corpus's most frequent words with the asked qafiya, among which form-aware decoding chooses
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> HafezSample:
-        if self.max_couplets is not None and self.max_couplets < self.min_couplets:
+        if self.max_couplets < self.min_couplets:
             raise ValueError(f"max_couplets {self.max_couplets} is below min_couplets {self.min_couplets}")
         return self
 
@@ -240,6 +254,32 @@ class HafezPretrainParams(Strict):
     split: PretrainSplit
     dropout: Probability | None = None  # while pretraining; null: hafez.model.dropout
     training: StreamTrainConfig
+
+
+# hafez_metre -----------------------------------------------------------------------------
+
+class MetreSplit(Strict):
+    test_fraction: OpenFraction  # of the other poets' labelled poems, scored
+    val_fraction: OpenFraction  # picks the judge's epoch
+    seed: int
+
+
+class MetreJudgeParams(Strict):
+    cell: Literal[tuple(JUDGE_CELLS)]
+    embedding_dim: PositiveInt
+    hidden_size: PositiveInt
+    num_layers: PositiveInt
+    dropout: Probability
+
+
+class HafezMetreParams(Strict):
+    held_out_poet: Annotated[str, Field(min_length=1)]  # never trained on, scored alone
+    split: MetreSplit
+    min_poems: PositiveInt  # a metre of fewer training poems is "other"
+    length_tolerance: PositiveFloat  # letters between a poem's mean hemistich length and its metre's median
+    model: MetreJudgeParams
+    training: TrainConfig
+    shuffle_seed: int
 
 
 # rnn_theory ------------------------------------------------------------------------------

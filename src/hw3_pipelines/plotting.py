@@ -6,6 +6,8 @@ MatplotlibDataset saves them.
 
 from __future__ import annotations
 
+import arabic_reshaper
+from bidi import get_display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
@@ -31,3 +33,9 @@ def finish(ax: Axes, legend_loc: str = "best") -> None:
 def legend_below(ax: Axes, columns: int = 4) -> None:
     """One legend for the figure, under its panels, so it hides no data."""
     ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=columns, framealpha=0.9)
+
+
+def persian(text: str) -> str:
+    """Persian text as matplotlib can draw it: letters joined (``arabic_reshaper``) and laid
+    out right to left (``python-bidi``); matplotlib itself does neither."""
+    return get_display(arabic_reshaper.reshape(text))

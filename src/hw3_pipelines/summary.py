@@ -15,13 +15,19 @@ HEADLINES = [
     ("btc_distribution_metrics", "pool.crps", "one-day CRPS of the linear pool of the model and the baselines"),
     ("btc_distribution_metrics", "garch_t.crps", "one-day CRPS of GARCH(1,1)-t, the strongest baseline"),
     ("btc_distribution_metrics", "model.coverage_80", "share of days inside the model's 80% band"),
+    ("hafez_metre_report", "test.hemistich_accuracy", "metre judge, held-out hemistichs judged right"),
+    ("hafez_metre_report", "test.ghazal_accuracy", "metre judge, held-out ghazals judged right"),
+    ("hafez_metre_report", "held_out_poet.ghazal_accuracy", "metre judge, ghazals of a poet never trained on"),
+    ("hafez_metre_report", "shuffled_words.hemistich_accuracy", "metre judge on word-shuffled hemistichs (low: it hears rhythm)"),
     ("hafez_pretrain_metrics", "val_nats_per_char", "held-out other poets, nats/char, lower is better"),
     ("hafez_pretrain_metrics", "hafez_val_nats_per_char_before_fine_tuning", "Hafez validation before fine-tuning, nats/char"),
     ("hafez_metrics", "val_nats_per_char", "Hafez validation, nats/char, lower is better"),
     ("hafez_metrics", "val_nats_per_char_cache", "the same with the neural cache"),
     ("hafez_metrics", "val_nats_per_char_dynamic", "the same under dynamic evaluation"),
-    ("hafez_sample_report", "form.share_with_radif", "generated ghazals whose matla sets a radif"),
-    ("hafez_sample_report", "form.qafiya_kept_share", "later couplets keeping the qafiya"),
+    ("hafez_sample_report", "free.asked_metre_share", "free ghazals: hemistichs judged in the asked metre"),
+    ("hafez_sample_report", "free.matla_keeps_asked_rhyme_share", "free ghazals: matlas in the asked rhyme"),
+    ("hafez_sample_report", "free.asked_qafiya_kept_share", "free ghazals: later couplets keeping the asked rhyme"),
+    ("hafez_sample_report", "metre_aware.asked_metre_share", "metre-aware ghazals: hemistichs judged in the asked metre"),
 ]
 
 

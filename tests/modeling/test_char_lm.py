@@ -7,9 +7,9 @@ from torch import nn
 from hw3_pipelines.modeling.char_lm import (
     CharLM,
     CharLMConfig,
-    generate,
     next_char_segments,
     stream_nats,
+    target_mask,
 )
 from hw3_pipelines.modeling.dynamic_eval import dynamic_nats
 
@@ -109,81 +109,21 @@ def test_dynamic_evaluation_scores_before_it_adapts():
         assert torch.equal(value, before[name]), name
 
 
-def lines_of(ids: list[int], newline: int) -> list[list[int]]:
-    lines, line = [], []
-    for token in ids:
-        if token == newline:
-            lines.append(line)
-            line = []
-        else:
-            line.append(token)
-    return lines
-
-
-def test_the_line_end_hook_takes_back_and_rewrites_each_line_ending():
-    lm = model(vocab_size=5).eval()
-    newline, seen = 4, []
-
-    def line_end(poem, score):
-        seen.append(list(poem))
-        line = poem[len(poem) - poem[::-1].index(newline):] if newline in poem else poem
-        back = min(2, len(line))
-        assert score(back, [[2, 3], [3]])[0] < 0  # log-probabilities
-        return back, [2, 3]
-
-    torch.manual_seed(0)
-    out = generate(lm, [1, newline], newline, poems=2, max_chars=300, temperature=1.0, top_k=None, line_end=line_end)
-    written = [line for line in lines_of(out, newline) if line]
-    assert len(seen) == len(written) > 3
-    assert all(line[-2:] == [2, 3] for line in written)
-    assert seen[0][:2] == [1, newline]  # the hook sees the poem from its first line
-    torch.manual_seed(0)
-    assert generate(lm, [1, newline], newline, poems=2, max_chars=300, temperature=1.0, top_k=None) != out
-
-
-def test_candidate_scores_are_the_model_log_probabilities_after_taking_back():
-    lm = model(vocab_size=5).eval()
-    newline = 4
-    scores = {}
-
-    def line_end(poem, score):
-        if not scores:
-            scores["batch"] = score(1, [[2, 3, 1], [0]])
-            scores["poem"] = list(poem)
-        return 0, []
-
-    torch.manual_seed(0)
-    generate(lm, [1, newline], newline, poems=1, max_chars=40, temperature=1.0, top_k=None, line_end=line_end)
-    context = scores["poem"][:-1]  # one id taken back
-    for candidate, batched in zip([[2, 3, 1], [0]], scores["batch"]):
-        with torch.no_grad():
-            logits, _ = lm(torch.tensor([context + candidate]))
-        log_probs = torch.log_softmax(logits[0], dim=-1)
-        expected = sum(float(log_probs[len(context) - 1 + k, c]) for k, c in enumerate(candidate))
-        assert batched == pytest.approx(expected, abs=1e-4)
-
-
-def test_a_poem_ends_only_after_whole_couplets_within_its_bounds():
-    lm = model(vocab_size=5).eval()
-    newline = 4
-    with torch.no_grad():  # a model that always wants to end the line and the poem
-        lm.head.bias.fill_(-10.0)
-        lm.head.bias[newline] = 10.0
-    torch.manual_seed(0)
-    out = generate(lm, [1], newline, poems=3, max_chars=200, temperature=1.0, top_k=None, min_lines=0)
-    poems = " ".join(map(str, [1, *out])).split(f"{newline} {newline}")
-    assert [poem.count(str(newline)) for poem in poems[:3]] == [1, 1, 1]  # two lines each: one couplet
-    with torch.no_grad():  # a model that ends a line or a poem about one time in four
-        lm.head.bias[0] = 10.0
-        lm.head.bias[newline] = 9.0
-    torch.manual_seed(0)
-    out = generate(lm, [1], newline, poems=30, max_chars=5000, temperature=1.0, top_k=None, max_lines=6)
-    lines_per_poem = [poem.count(str(newline)) + 1 for poem in " ".join(map(str, [1, *out])).split(f"{newline} {newline}")[:30]]
-    assert set(lines_per_poem) <= {2, 4, 6} and lines_per_poem.count(6) > 5
-
-
 def test_a_stream_is_cut_into_shifted_segments_that_cover_it_once():
     ids = torch.arange(10)
     segments = next_char_segments(ids, 4)
     assert [(x.tolist(), y.tolist()) for x, y in segments] == [
         ([[0, 1, 2, 3]], [[1, 2, 3, 4]]), ([[4, 5, 6, 7]], [[5, 6, 7, 8]]), ([[8]], [[9]])]
+
+
+def test_characters_that_are_not_scored_count_in_no_mean():
+    lm = model().eval()
+    ids = torch.arange(30).remainder(9)
+    scored = torch.ones(30, dtype=torch.bool)
+    scored[5:12] = False
+    with torch.no_grad():
+        logits, _ = lm(ids[None, :-1])
+        losses = torch.nn.functional.cross_entropy(logits[0], ids[1:], reduction="none")
+        assert stream_nats(lm, ids, scored, chunk=8) == pytest.approx(float(losses[scored[1:]].mean()), rel=1e-5)
+        assert stream_nats(lm, ids) == pytest.approx(float(losses.mean()), rel=1e-5)
+    assert target_mask(ids, scored).sum() == 22 and target_mask(ids, None).all()

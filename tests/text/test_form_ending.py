@@ -37,3 +37,18 @@ def test_a_line_that_keeps_the_radif_but_no_corpus_word_has_the_qafiya_is_left_a
     poem = [vocab[c] for c in "\n".join(lines)]
     assert line_end(poem, score=lambda back, candidates: [0.0] * len(candidates)) == (0, [])
     assert line_end.without_candidates == 1
+
+
+def test_the_ending_takes_the_place_of_as_many_words_as_it_writes():
+    """A line without the radif loses its last three words (the rhyme word's and the radif's
+    places), not one: it keeps about the length, and so the metre, it had."""
+    from collections import Counter
+
+    from hw3_pipelines.modeling.form_aware import FormAwareLineEnd
+
+    lines = ["گل ما را", "دل ما را", "سر و پا", "جان و تن و سر"]
+    vocab = {c: i for i, c in enumerate(sorted(set("\n".join(lines))))}
+    line_end = FormAwareLineEnd(vocab, Counter({"دل": 1}), temperature=1.0)
+    poem = [vocab[c] for c in "\n".join(lines)]
+    back, ending = line_end(poem, score=lambda back, candidates: [0.0] * len(candidates))
+    assert back == len("تن و سر") and "".join({i: c for c, i in vocab.items()}[i] for i in ending) == "دل ما را"

@@ -1,4 +1,5 @@
-"""The hafez model: a character language model, how to score a text with it, how to sample.
+"""The hafez model: a character language model, and how to score a text with it (sampling is
+``verse_writer``'s).
 
 The regularisers are those of AWD-LSTM (Merity et al. 2018), each a setting that is off
 by default so a plain model stays plain: locked dropout, embedding dropout, weight drop
@@ -7,7 +8,6 @@ on the hidden-to-hidden matrices and tied input and output embeddings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -137,6 +137,9 @@ def detach_state(state):
     return state.detach()
 
 
+IGNORED = -100  # F.cross_entropy's ignore_index: a training target that is not scored (a form header's)
+
+
 def next_char_segments(ids: torch.Tensor, length: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """A stream cut into consecutive ``(input, target)`` segments of at most ``length``
     characters, each ``(1, time)``, the target being the input shifted by one character."""
@@ -147,141 +150,18 @@ def next_char_segments(ids: torch.Tensor, length: int) -> list[tuple[torch.Tenso
     return segments
 
 
-def stream_nats(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> float:
-    """Mean cross-entropy (nats/char) over one long stream, state carried across chunks."""
+def target_mask(ids: torch.Tensor, scored: torch.Tensor | None) -> torch.Tensor:
+    """Which of a stream's targets (every character but the first) are scored: all of them,
+    or those ``scored`` (a boolean per character) marks."""
+    return torch.ones(len(ids) - 1, dtype=torch.bool) if scored is None else scored[1:].cpu()
+
+
+def stream_nats(model: CharLM, ids: torch.Tensor, scored: torch.Tensor | None = None, chunk: int = 2048) -> float:
+    """Mean cross-entropy (nats/char) over one long stream's scored targets, state carried
+    across chunks."""
     total, state = 0.0, None
-    for x, y in next_char_segments(ids, chunk):
+    mask = target_mask(ids, scored)
+    for (x, y), counted in zip(next_char_segments(ids, chunk), mask.split(chunk)):
         logits, state = model(x, state)
-        total += F.cross_entropy(logits[0], y[0], reduction="sum").item()
-    return total / (len(ids) - 1)
-
-
-LineEnd = Callable[[list[int], Callable[[int, list[list[int]]], list[float]]], tuple[int, list[int]]]
-
-
-@torch.no_grad()
-def generate(
-    model: CharLM, prompt: list[int], newline: int, poems: int, max_chars: int, temperature: float,
-    top_k: int | None, min_lines: int = 0, max_lines: int | None = None, line_end: LineEnd | None = None,
-    cache=None,
-) -> list[int]:
-    """Sample characters after ``prompt`` until ``poems`` poems have ended (a blank line) or
-    ``max_chars`` characters; temperature and top-k shape each draw.
-
-    The model decides where a poem ends, within bounds: not before ``min_lines`` lines nor
-    after an odd number of lines (a couplet is two), and at ``max_lines`` it must. That
-    choice is drawn from the model's own probability of a blank line, without temperature
-    or top-k: they sharpen the draw of characters, and would make the rarer choice, ending
-    the poem, rarer still (samples then ran to the upper bound).
-
-    ``line_end(poem, score)``, when given, is called each time a line is about to end,
-    with the ids of the poem so far and a function ``score(back, candidates)`` that gives
-    the model's log-probability of each candidate (a list of ids) written in place of the
-    line's last ``back`` ids. It returns ``(back, ids)``: how many ids to take back, and
-    what to write instead before the line break. That is how form-aware sampling chooses
-    a line's last word.
-
-    ``cache`` (a ``modeling.neural_cache.NeuralCache``) mixes the memory of the poem being
-    written into every draw.
-    """
-    model = model.eval()
-    reader = _Reader(model, prompt, newline, cache)
-    out: list[int] = []
-    poem = list(prompt)
-    ended, lines = 0, sum(1 for token in prompt if token == newline)
-    while len(out) < max_chars:
-        previous = poem[-1] if poem else newline
-        probs = reader.next_char_probs()
-        at_line_start = previous == newline
-        may_end = at_line_start and lines > 0 and lines >= min_lines and lines % 2 == 0
-        if may_end and ((max_lines and lines >= max_lines) or float(torch.rand(())) < probs[newline]):
-            token = newline
-        else:
-            logits = torch.log(probs) / temperature
-            if at_line_start:
-                logits[newline] = float("-inf")
-            if top_k:
-                kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
-                logits = logits.masked_fill(logits < kth, float("-inf"))
-            token = int(torch.multinomial(F.softmax(logits, dim=-1), 1))
-        written = [token]
-        if token == newline and at_line_start:
-            ended, lines = ended + 1, 0
-            out.append(token)
-            if ended == poems:
-                break
-            reader.read(token, poem_ended=True)
-            poem = []
-            continue
-        if token == newline:
-            lines += 1
-            if line_end is not None:
-                back, ending = line_end(poem, reader.score)
-                reader.take_back(back)
-                del out[len(out) - back :], poem[len(poem) - back :]
-                written = [*ending, token]
-        for char in written:
-            out.append(char)
-            poem.append(char)
-            reader.read(char)
-    return out
-
-
-class _Reader:
-    """The model reading what is written, able to take back the current line.
-
-    It keeps the model's output and state after each character of the current line, so a
-    line's ending can be rewritten without reading the poem again.
-    """
-
-    def __init__(self, model: CharLM, prompt: list[int], newline: int, cache) -> None:
-        self.model, self.newline, self.cache = model, newline, cache
-        hidden, state = model.features(torch.as_tensor(prompt)[None])
-        if cache is not None:
-            cache.reset()
-            cache.remember(hidden[0, :-1], prompt[1:])
-        self.line = [(hidden[0, -1], state)]
-
-    def next_char_probs(self) -> torch.Tensor:
-        hidden, _ = self.line[-1]
-        probs = torch.softmax(self.model.logits(hidden).float(), dim=-1)
-        return probs if self.cache is None else self.cache.mix(hidden[None], probs[None])[0]
-
-    def read(self, char: int, poem_ended: bool = False) -> None:
-        hidden, state = self.line[-1]
-        if self.cache is not None:
-            self.cache.reset() if poem_ended else self.cache.remember(hidden[None], [char])
-        output, state = self.model.features(torch.tensor([[char]]), state)
-        reading = (output[0, -1], state)
-        self.line = [reading] if char == self.newline else [*self.line, reading]
-
-    def take_back(self, count: int) -> None:
-        if count:
-            del self.line[-count:]
-            if self.cache is not None:
-                self.cache.forget(count)
-
-    def score(self, back: int, candidates: list[list[int]]) -> list[float]:
-        """Log-probability of each candidate written after taking back ``back`` ids (the
-        model alone, without the cache), all candidates in one batch."""
-        hidden, state = self.line[len(self.line) - 1 - back]
-        first = torch.log_softmax(self.model.logits(hidden).float(), dim=-1)
-        longest = max(len(c) for c in candidates)
-        scores = torch.stack([first[c[0]] for c in candidates])
-        if longest > 1:
-            rest = torch.zeros(len(candidates), longest - 1, dtype=torch.long)
-            for row, c in enumerate(candidates):
-                rest[row, : len(c) - 1] = torch.as_tensor(c[:-1])
-            output, _ = self.model.features(rest, _repeat_state(state, len(candidates)))
-            log_probs = torch.log_softmax(self.model.logits(output).float(), dim=-1)
-            for row, c in enumerate(candidates):
-                steps = torch.arange(len(c) - 1)
-                scores[row] += log_probs[row, steps, torch.tensor(c[1:], dtype=torch.long)].sum()
-        return scores.tolist()
-
-
-def _repeat_state(state, n: int):
-    """A batch-of-one recurrent state repeated ``n`` times along the batch."""
-    if isinstance(state, (list, tuple)):
-        return type(state)(_repeat_state(s, n) for s in state)
-    return state.expand(-1, n, -1).contiguous()
+        total += F.cross_entropy(logits[0], y[0], reduction="none")[counted.to(logits.device)].sum().item()
+    return total / int(mask.sum())

@@ -1,12 +1,14 @@
 """Form-aware decoding: the matla's hemistichs rhyme, and every later couplet ends in the
-matla's radif, after a word that ends in its qafiya.
+matla's radif, after a word that ends in its qafiya; or, when a ghazal is asked for with a
+form header, both matla hemistichs and every later couplet end in the asked qafiya and radif.
 
 Ghazvininejad et al.'s "Hafez" system (2016) guarantees rhyme by constraining decoding
 rather than hoping the model rhymes. Here the model writes freely; when it ends the second
 hemistich of the matla without a rhyme on the first (its last word's last letters), or of a
-later couplet without the matla's ending, that hemistich's last word (and any radif it
-wrote) is taken back and replaced by a word of the corpus with the required ending,
-followed by the radif. In the matla the first hemistich's own last word is a candidate too:
+later couplet without the matla's ending, that hemistich's last words are taken back,
+as many as the rhyme word and the radif take, and replaced by a word of the corpus with
+the required ending followed by the radif, so that the line keeps about the length, and
+so the metre, the model gave it. In the matla the first hemistich's own last word is a candidate too:
 choosing it makes it the ghazal's radif. The model chooses the word: every candidate is
 scored by its log-probability in that place, and one is drawn from those scores at the
 sampling temperature. The form finder is ``text.ghazal``'s, so a sample is held to the same
@@ -21,6 +23,7 @@ from collections.abc import Callable
 
 import torch
 
+from hw3_pipelines.text.form_header import FormHeader
 from hw3_pipelines.text.ghazal import fold, keeps_form, required_ending, rhyme_words
 from hw3_pipelines.text.vocab import decode, encode
 
@@ -28,31 +31,35 @@ _WORD = re.compile(r"\S+")
 
 
 class FormAwareLineEnd:
-    """The ``line_end`` hook of ``char_lm.generate`` that keeps a ghazal's form."""
+    """The ``ending`` of ``verse_writer.FreeLine`` that keeps a ghazal's form: the asked
+    one (``form``, a ``text.form_header.FormHeader``), or the one its matla sets."""
 
-    def __init__(self, vocab: dict[str, int], corpus_words: Counter, temperature: float, candidates: int = 300) -> None:
+    def __init__(
+        self, vocab: dict[str, int], corpus_words: Counter, temperature: float, candidates: int = 100,
+        form: FormHeader | None = None,
+    ) -> None:
         self.vocab, self.corpus_words = vocab, corpus_words
-        self.temperature, self.candidates = temperature, candidates
+        self.temperature, self.candidates, self.form = temperature, candidates, form
         self.rewritten = 0  # hemistich endings replaced
         self.without_candidates = 0  # qafiyas no corpus word ends in: the radif alone is added
 
     def __call__(self, poem: list[int], score: Callable[[int, list[list[int]]], list[float]]) -> tuple[int, list[int]]:
         lines = decode(poem, self.vocab).split("\n")
-        need = required_ending(lines)
+        need = required_ending(lines) if self.form is None else _asked_ending(len(lines) - 1, self.form)
         line = lines[-1]
         if need is None or keeps_form(line, *need):
             return 0, []
         rhyme, refrain = need
-        radif_text = "".join(" " + word for word in refrain)
         words = rhyme_words(self.corpus_words, rhyme, self.candidates) if rhyme else []
         if not words:
             self.without_candidates += bool(rhyme)
             if _ends_in_radif(line, refrain):
                 return 0, []
-            return 0, encode(radif_text if not line.endswith(" ") else radif_text.lstrip(), self.vocab).tolist()
-        back = len(line) - _rhyme_word_start(line, refrain)
+            back = len(line) - _last_words_start(line, len(refrain))
+            return back, encode(_after(line[: len(line) - back], " ".join(refrain)), self.vocab).tolist()
+        back = len(line) - _last_words_start(line, 1 + len(refrain))
         prefix = line[: len(line) - back]
-        texts = [(" " if prefix and not prefix.endswith(" ") else "") + word + radif_text for word in words]
+        texts = [_after(prefix, " ".join((word, *refrain))) for word in words]
         candidates = [encode(text, self.vocab).tolist() for text in texts]
         scores = torch.tensor(score(back, candidates)) / self.temperature
         choice = int(torch.multinomial(torch.softmax(scores, dim=0), 1))
@@ -60,12 +67,27 @@ class FormAwareLineEnd:
         return back, candidates[choice]
 
 
-def _rhyme_word_start(line: str, refrain: tuple[str, ...]) -> int:
-    """Where the line's rhyme word starts: its last word, or the word before the radif when
-    the line already ends in it."""
+def _asked_ending(line: int, form: FormHeader) -> tuple[str, tuple[str, ...]] | None:
+    """What line number ``line`` (from 0) of a ghazal asked for in ``form`` must end in: both
+    hemistichs of the matla and the second of every later couplet end in its qafiya and
+    radif."""
+    if (line == 0 or line % 2) and (form.qafiya or form.radif):
+        return form.qafiya, tuple(form.radif.split())
+    return None
+
+
+def _last_words_start(line: str, count: int) -> int:
+    """Where the line's last ``count`` words start. The ending is written in their place
+    (the rhyme word's and the radif's), so that a line the model filled to its metre keeps
+    about its length."""
     starts = [match.start() for match in _WORD.finditer(line)]
-    take = min(len(starts), 1 + (len(refrain) if _ends_in_radif(line, refrain) else 0))
+    take = min(len(starts), count)
     return starts[len(starts) - take] if take else len(line)
+
+
+def _after(prefix: str, ending: str) -> str:
+    """The text that follows ``prefix``: ``ending``, after a space when the prefix needs one."""
+    return (" " if prefix and not prefix.endswith(" ") else "") + ending
 
 
 def _ends_in_radif(line: str, refrain: tuple[str, ...]) -> bool:

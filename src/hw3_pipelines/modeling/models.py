@@ -11,6 +11,7 @@ from dataclasses import asdict
 from torch import nn
 
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
+from hw3_pipelines.modeling.metre_judge import MetreJudge, MetreJudgeConfig
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
 from hw3_pipelines.modeling.regressor_ensemble import EnsembleConfig, RegressorEnsemble
 
@@ -18,6 +19,7 @@ MODEL_CLASSES = {
     "RecurrentRegressor": (RecurrentRegressor, RegressorConfig),
     "RegressorEnsemble": (RegressorEnsemble, EnsembleConfig),
     "CharLM": (CharLM, CharLMConfig),
+    "MetreJudge": (MetreJudge, MetreJudgeConfig),
     # Saved before the cell became a setting; its config has no "cell" and means LSTM.
     "LSTMRegressor": (RecurrentRegressor, RegressorConfig),
 }

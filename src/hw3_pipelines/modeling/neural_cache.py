@@ -37,6 +37,14 @@ class NeuralCache:
         self.settings, self.vocab_size, self.newline = settings, vocab_size, newline
         self.reset()
 
+    @classmethod
+    def tuned(cls, settings: dict, vocab_size: int, newline: int) -> NeuralCache | None:
+        """The cache with the settings ``hafez``'s tuning saved (``weight``, ``sharpness``);
+        None when the cache is off (no settings)."""
+        if not settings:
+            return None
+        return cls(CacheSettings(settings["weight"], settings["sharpness"]), vocab_size, newline)
+
     def reset(self) -> None:
         """Forget everything: a new poem starts."""
         self.keys: list[torch.Tensor] = []
@@ -47,6 +55,12 @@ class NeuralCache:
         """Store ``hidden`` states ``(time, hidden)`` and the character after each."""
         self.keys.extend(hidden.detach().float().unbind(0))
         self.values.extend(int(c) for c in next_chars)
+
+    def copy(self) -> NeuralCache:
+        """An independent cache with the same memory (a draft's own)."""
+        twin = NeuralCache(self.settings, self.vocab_size, self.newline)
+        twin.keys, twin.values, twin._previous = list(self.keys), list(self.values), self._previous
+        return twin
 
     def forget(self, count: int) -> None:
         """Take back the last ``count`` entries (a sampler took back what it wrote)."""
@@ -115,25 +129,36 @@ def hidden_states(model: CharLM, ids: torch.Tensor, chunk: int = 2048) -> tuple[
     return torch.cat(hiddens), torch.cat(probs)
 
 
-def cache_nats(hidden: torch.Tensor, probs: torch.Tensor, ids: torch.Tensor, settings: CacheSettings, newline: int) -> float:
-    """Mean cross-entropy (nats/char) of a stream under the model mixed with the cache, from
-    ``hidden_states``'s output for the same stream."""
+def cache_nats(
+    hidden: torch.Tensor, probs: torch.Tensor, ids: torch.Tensor, settings: CacheSettings, newline: int,
+    scored: torch.Tensor | None = None,
+) -> float:
+    """Mean cross-entropy (nats/char) of a stream's scored targets under the model mixed with
+    the cache, from ``hidden_states``'s output for the same stream."""
     cache = NeuralCache(settings, probs.shape[1], newline)
     inputs, targets = ids[:-1].tolist(), ids[1:].tolist()
     mixed = cache.mix(hidden, probs, inputs, targets)
-    return float(-torch.log(mixed[torch.arange(len(targets)), ids[1:]]).mean())
+    return _mean_scored(-torch.log(mixed[torch.arange(len(targets)), ids[1:]]), scored)
+
+
+def _mean_scored(losses: torch.Tensor, scored: torch.Tensor | None) -> float:
+    """The mean of per-target losses (every character's but the first) over those ``scored``
+    marks, or over all of them."""
+    return float((losses if scored is None else losses[scored[1:]]).mean())
 
 
 def tune_cache(
-    model: CharLM, ids: torch.Tensor, newline: int, weights: list[float], sharpness: list[float]
+    model: CharLM, ids: torch.Tensor, newline: int, weights: list[float], sharpness: list[float],
+    scored: torch.Tensor | None = None,
 ) -> tuple[CacheSettings, dict]:
     """The settings of the grid with the lowest loss on ``ids`` (held-out training ghazals),
     and every setting's loss, keyed ``"weight,sharpness"``."""
     hidden, probs = hidden_states(model, ids)
     losses = {
-        (w, s): cache_nats(hidden, probs, ids, CacheSettings(w, s), newline) for w, s in itertools.product(weights, sharpness)
+        (w, s): cache_nats(hidden, probs, ids, CacheSettings(w, s), newline, scored)
+        for w, s in itertools.product(weights, sharpness)
     }
     best = min(losses, key=losses.get)
-    without = float(-torch.log(probs[torch.arange(len(ids) - 1), ids[1:]]).mean())
+    without = _mean_scored(-torch.log(probs[torch.arange(len(ids) - 1), ids[1:]]), scored)
     grid = {f"{w},{s}": loss for (w, s), loss in losses.items()}
     return CacheSettings(*best), {"tune_nats_per_char_without_cache": without, "tune_nats_per_char": losses[best], "grid": grid}

@@ -15,7 +15,7 @@ from pydantic import Field
 from torch.nn import functional as F
 
 from hw3_pipelines.errors import ParameterError
-from hw3_pipelines.modeling.char_lm import CharLM, detach_state, stream_nats
+from hw3_pipelines.modeling.char_lm import IGNORED, CharLM, detach_state, stream_nats
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.training import TrainConfig, TrainResult, train
 
@@ -26,24 +26,33 @@ class StreamTrainConfig(TrainConfig):
     bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
 
 
-def train_on_streams(model: CharLM, streams: dict, config: StreamTrainConfig, desc: str) -> tuple[CharLM, pd.DataFrame]:
+def stream(streams: dict, part: str, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One part of an encoded corpus (``streams[part]``, ids) and, when the corpus has form
+    headers, which of its characters are scored (``streams[part + "_scored"]``)."""
+    ids = torch.from_numpy(streams[part]).to(device)
+    scored = streams.get(f"{part}_scored")
+    return ids, None if scored is None else torch.from_numpy(scored).to(device)
+
+
+def train_on_streams(
+    model: CharLM, streams: dict, config: StreamTrainConfig, desc: str, select_on: str = "val"
+) -> tuple[CharLM, pd.DataFrame]:
     """Train ``model`` (already on its device) on ``streams["train"]``, keep the epoch with the
-    lowest loss on ``streams["val"]`` (arrays of ids), and return it on the CPU with its
-    history, one row per epoch, the kept one marked ``best``."""
+    lowest loss on ``streams[select_on]``, and return it on the CPU with its history, one
+    row per epoch, the kept one marked ``best``."""
     device = next(model.parameters()).device
-    train_ids = torch.from_numpy(streams["train"]).to(device)
-    val_ids = torch.from_numpy(streams["val"]).to(device)
-    result = train_on_stream(model, train_ids, val_ids, config, desc)
-    history = pd.DataFrame(result.history)
-    history["best"] = history["epoch"] == result.best_epoch
-    logger.info("%s: trained %d parameters; best epoch %d.", desc, parameter_count(model), result.best_epoch)
+    result = train_on_stream(model, stream(streams, "train", device), stream(streams, select_on, device), config, desc)
+    history = result.history_frame()
+    logger.info("%s: trained %d parameters; best epoch %d (chosen on %s).", desc, parameter_count(model), result.best_epoch, select_on)
     return result.model.cpu(), history
 
 
 def train_on_stream(
-    model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor, config: StreamTrainConfig, desc: str
+    model: CharLM, train_stream: tuple, select_stream: tuple, config: StreamTrainConfig, desc: str
 ) -> TrainResult:
-    """Train ``model`` on ``train_ids`` and keep the epoch with the lowest loss on ``val_ids``.
+    """Train ``model`` on ``train_stream`` and keep the epoch with the lowest loss on
+    ``select_stream``, each ``(ids, scored or None)``; targets that are not scored (form
+    headers) teach nothing.
 
     Each epoch cuts the training stream, from a fresh random offset, into
     ``config.batch_size`` contiguous lanes and walks them ``config.bptt`` characters at a
@@ -52,6 +61,8 @@ def train_on_stream(
     couplets: a ghazal repeats its refrain (radif) and rhyme at the end of every couplet.
     ``desc`` names the run in progress lines and errors (``hafez``, ``hafez_pretrain``).
     """
+    train_ids, train_scored = train_stream
+    targets = train_ids if train_scored is None else train_ids.masked_fill(~train_scored, IGNORED)
     bptt, lanes = config.bptt, config.batch_size
     if len(train_ids) <= 2 * bptt * lanes:
         raise ParameterError(
@@ -64,13 +75,17 @@ def train_on_stream(
         offset = int(torch.randint(bptt, (1,), generator=generator))
         span = (len(train_ids) - offset - 1) // (lanes * bptt) * bptt
         x = train_ids[offset : offset + lanes * span].view(lanes, span)
-        y = train_ids[offset + 1 : offset + 1 + lanes * span].view(lanes, span)
+        y = targets[offset + 1 : offset + 1 + lanes * span].view(lanes, span)
         carried["state"] = None
         return [(x[:, k : k + bptt], y[:, k : k + bptt]) for k in range(0, span, bptt)]
 
     def loss_fn(m: CharLM, batch):
         logits, state = m(batch[0], carried["state"])
         carried["state"] = detach_state(state)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1))
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1), ignore_index=IGNORED)
 
-    return train(model, batches, loss_fn, config=config, val_loss_fn=lambda m: stream_nats(m, val_ids), desc=desc)
+    select_ids, select_scored = select_stream
+    return train(
+        model, batches, loss_fn, config=config, desc=desc,
+        val_loss_fn=lambda m: stream_nats(m, select_ids, scored=select_scored),
+    )

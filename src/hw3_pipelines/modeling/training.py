@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pandas as pd
 import torch
 from pydantic import field_validator
 from torch import nn
@@ -71,6 +72,12 @@ class TrainResult:
     model: nn.Module
     history: list[dict] = field(default_factory=list)
     best_epoch: int = 0
+
+    def history_frame(self) -> pd.DataFrame:
+        """One row per epoch, the kept one marked ``best``."""
+        history = pd.DataFrame(self.history)
+        history["best"] = history["epoch"] == self.best_epoch
+        return history
 
 
 def resolve_device(name: str = "auto") -> torch.device:

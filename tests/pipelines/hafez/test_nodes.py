@@ -1,33 +1,26 @@
-"""The hafez nodes on tiny inputs: corpus errors, the split, sampling."""
+"""The hafez nodes on tiny inputs: corpus errors, the split with form headers, evaluation."""
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
+from pydantic import ValidationError
 
-from hw3_pipelines.errors import InputDataError, ParameterError
+from hw3_pipelines.errors import InputDataError
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
 from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.pipelines.hafez import nodes
+from hw3_pipelines.text.form_header import FormHeader
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
 from hw3_pipelines.text.verse_metrics import verse_report
 from tests.conftest import conf_parameters, deep_merge
 
 POEMS = [[f"مصرع {i} از غزل {g}" for i in range(4)] for g in range(20)]
-SAMPLE = {
-    "seed_text": "مصرع", "ghazals": 2, "min_couplets": 0, "max_couplets": None, "max_chars": 200, "temperature": 1.0,
-    "top_k": 5, "seed": 3, "cache": False, "form_aware": False,
-}
 
 
 def params(**overrides) -> HafezParams:
     return HafezParams.model_validate(deep_merge(conf_parameters("hafez"), overrides))
-
-
-def sample_params(**overrides) -> HafezParams:
-    return params(sample={**SAMPLE, **overrides})
 
 
 def test_packaged_divan_loads_offline():
@@ -62,62 +55,65 @@ def test_corpus_of_punctuation_only_is_empty_after_cleaning():
         nodes.clean_corpus("«»\n؟\n")
 
 
-def test_split_keeps_every_ghazal_whole():
-    text = poems_to_text(POEMS)
-    vocab, split, streams = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "tune_fraction": 0.05, "seed": 0}))
-    assert [len(split[f"{part}_poems"]) for part in ("val", "tune", "train")] == [2, 1, 17]
-    assert sorted(split["val_poems"] + split["tune_poems"] + split["train_poems"]) == list(range(20))
+def divan_metres(poems: list[list[str]], metres=("m",)) -> pd.DataFrame:
+    """A stand-in for hafez_divan_metres: the ghazals in turn in ``metres``."""
+    return pd.DataFrame({
+        "ghazal": range(1, len(poems) + 1), "first_hemistich": [poem[0] for poem in poems],
+        "metre": [metres[k % len(metres)] for k in range(len(poems))], "confidence": 0.9,
+        "hemistichs_agreeing": [len(poem) for poem in poems], "hemistichs": [len(poem) for poem in poems],
+    })
+
+
+def split(poems, **split_params):
+    return nodes.split_and_encode(poems_to_text(poems), divan_metres(poems), params(split={"val_fraction": 0.1, "tune_fraction": 0.05, "seed": 0, **split_params}))
+
+
+def test_split_keeps_every_ghazal_whole_each_after_its_form_header():
+    vocab, parts, streams = split(POEMS)
+    assert [len(parts[f"{part}_poems"]) for part in ("val", "tune", "train")] == [2, 1, 17]
+    assert sorted(parts["val_poems"] + parts["tune_poems"] + parts["train_poems"]) == list(range(20))
     inverse = {i: c for c, i in vocab.items()}
     for part in ("val", "tune", "train"):
         part_text = "".join(inverse[int(i)] for i in streams[part])
-        assert text_to_poems(part_text) == [POEMS[i] for i in split[f"{part}_poems"]]
+        blocks = text_to_poems(part_text)
+        assert [block[1:] for block in blocks] == [POEMS[i] for i in parts[f"{part}_poems"]]
+        assert [block[0] for block in blocks] == [FormHeader.of(POEMS[i], "m").text() for i in parts[f"{part}_poems"]]
+        scored = "".join(c for c, keep in zip(part_text, streams[f"{part}_scored"]) if keep)
+        assert scored == poems_to_text([POEMS[i] for i in parts[f"{part}_poems"]]) + "\n"
+    plain = "".join(inverse[int(i)] for i in streams["val_without_header"])
+    assert plain == "\n" + poems_to_text([POEMS[i] for i in parts["val_poems"]]) + "\n"
     json.dumps(vocab, ensure_ascii=False)  # the vocabulary is plain JSON
 
 
-def test_holding_out_tuning_ghazals_keeps_the_same_validation_ghazals():
-    text = poems_to_text(POEMS)
-    without = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0}))
-    with_tune = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "tune_fraction": 0.2, "seed": 0}))
-    assert without[1]["val_poems"] == with_tune[1]["val_poems"]
-    assert without[1]["tune_poems"] == [] and "tune" not in without[2] and len(with_tune[1]["tune_poems"]) == 4
+def test_metres_of_another_corpus_are_refused():
+    other = [["یک", "دو"]] * 20
+    with pytest.raises(InputDataError, match="run `kedro run --pipeline hafez_metre` on this corpus first"):
+        nodes.split_and_encode(poems_to_text(POEMS), divan_metres(other), params())
+    with pytest.raises(InputDataError, match="not this corpus's"):
+        nodes.split_and_encode(poems_to_text(POEMS), divan_metres(POEMS[:5]), params())
+
+
+def test_the_judge_s_other_is_an_unknown_metre_in_the_header():
+    vocab, parts, streams = nodes.split_and_encode(poems_to_text(POEMS), divan_metres(POEMS, ("m", "other")), params())
+    headers = {line for line in "".join({i: c for c, i in vocab.items()}[int(i)] for i in streams["train"]).split("\n") if line.startswith("[")}
+    assert {header.split("|")[0] for header in headers} == {"[m", "[?"}
+
+
+def test_holding_out_more_tuning_ghazals_keeps_the_same_validation_ghazals():
+    few, more = split(POEMS)[1], split(POEMS, tune_fraction=0.2)[1]
+    assert few["val_poems"] == more["val_poems"]
+    assert len(few["tune_poems"]) == 1 and len(more["tune_poems"]) == 4
 
 
 def test_split_is_seeded():
-    text = poems_to_text(POEMS)
-    first = nodes.split_and_encode(text, params(split={"val_fraction": 0.2, "seed": 1}))[1]
-    assert first == nodes.split_and_encode(text, params(split={"val_fraction": 0.2, "seed": 1}))[1]
-    assert first != nodes.split_and_encode(text, params(split={"val_fraction": 0.2, "seed": 2}))[1]
+    first = split(POEMS, val_fraction=0.2, seed=1)[1]
+    assert first == split(POEMS, val_fraction=0.2, seed=1)[1]
+    assert first != split(POEMS, val_fraction=0.2, seed=2)[1]
 
 
 def _tiny_model(vocab):
     torch.manual_seed(0)
     return CharLM(CharLMConfig(vocab_size=len(vocab), embedding_dim=4, hidden_size=8, num_layers=1)).eval()
-
-
-def test_sampling_is_deterministic_for_a_seed():
-    text = poems_to_text(POEMS)
-    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
-    model = _tiny_model(vocab)
-    first, report = nodes.sample_verse(model, vocab, text, {}, sample_params())
-    assert first == nodes.sample_verse(model, vocab, text, {}, sample_params())[0]
-    assert first != nodes.sample_verse(model, vocab, text, {}, sample_params(seed=4))[0]
-    assert first.startswith("مصرع\n")
-    assert 0 <= report["known_word_share"] <= 1 and 0 <= report["copied_hemistich_share"] <= 1
-    assert report["corpus_mean_hemistich_chars"] == pytest.approx(np.mean([len(line) for p in POEMS for line in p]))
-
-
-def test_seed_with_unknown_characters_names_them():
-    text = poems_to_text(POEMS)
-    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
-    with pytest.raises(InputDataError, match=r"\['x', 'ق'\]"):
-        nodes.sample_verse(_tiny_model(vocab), vocab, text, {}, sample_params(seed_text="مصرع قx"))
-
-
-def test_seed_is_normalised_before_the_vocabulary_check():
-    text = poems_to_text(POEMS)
-    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
-    sample, report = nodes.sample_verse(_tiny_model(vocab), vocab, text, {}, sample_params(seed_text="مِصرع، "))
-    assert report["seed_text"] == "مصرع"
 
 
 def test_report_counts_known_words_and_copies():
@@ -127,103 +123,31 @@ def test_report_counts_known_words_and_copies():
     assert report["mean_hemistich_chars"] == pytest.approx(4.0)
 
 
-def test_a_ghazal_cannot_end_before_its_minimum_couplets():
-    text = poems_to_text(POEMS)
-    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
-    model = _tiny_model(vocab)
-    with torch.no_grad():  # a model that always wants to end the line and the poem
-        model.head.bias.fill_(-10.0)
-        model.head.bias[vocab["\n"]] = 10.0
-    free, _ = nodes.sample_verse(model, vocab, text, {}, sample_params(ghazals=1, min_couplets=0, max_chars=50))
-    held, report = nodes.sample_verse(model, vocab, text, {}, sample_params(ghazals=1, min_couplets=3, max_chars=50))
-    assert free.count("\n") < held.count("\n")
-    assert set(report["form"]) >= {"ghazals", "share_with_radif", "radif_kept_share", "qafiya_kept_share"}
-
-
-def trained_on(poems: list[list[str]]):
-    """A tiny model trained for 20 epochs on ``poems`` (their vocabulary and text with it)."""
-    text = poems_to_text(poems)
-    setting = params(
-        split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0},
-        model={"embedding_dim": 8, "hidden_size": 32, "num_layers": 1, "dropout": 0.0},
-        training={"epochs": 20, "bptt": 16, "batch_size": 4, "learning_rate": 0.01, "bf16_autocast": False},
-    )
-    vocab, _, streams = nodes.split_and_encode(text, setting)
-    model, _ = nodes.train_char_lm(streams, vocab, None, setting)
-    return model, vocab, text
-
-
-def test_form_aware_sampling_ends_every_later_couplet_in_radif_and_qafiya_and_reports_apart():
-    """A model that learnt ghazals whose second couplet drops the matla's radif "ما را" and
-    its qafiya "ل" writes them so when free, and keeps both when form-aware."""
-    poems = [["گل ما را", "دل ما را", "سر و پا", "جان ما"] for _ in range(40)]
-    model, vocab, text = trained_on(poems)
-    settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5}
-    free, report = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings))
-    same_free, constrained = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings, form_aware=True))
-    assert same_free == free  # the free sample stays the one written out
-    assert "form_aware" not in report and report["form"]["radif_kept_share"] == 0.0
-    kept = constrained["form_aware"]
-    assert kept["form"]["share_with_radif"] == 1.0
-    assert kept["form"]["radif_kept_share"] == 1.0 and kept["form"]["qafiya_kept_share"] == 1.0
-    assert kept["poems"][-1][:3] == ["گل ما را", "دل ما را", "سر و پا"]
-    assert kept["poems"][-1][3] in ("جان گل ما را", "جان دل ما را") and kept["endings_rewritten"] >= 2
-    assert constrained["form"] == report["form"] and constrained["settings"]["form_aware"] is True
-
-
-def test_sampling_with_the_cache_needs_its_tuned_settings():
-    text = poems_to_text(POEMS)
-    vocab = nodes.split_and_encode(text, params(split={"val_fraction": 0.1, "seed": 0}))[0]
-    model = _tiny_model(vocab)
-    with pytest.raises(ParameterError, match="set hafez.evaluation.cache"):
-        nodes.sample_verse(model, vocab, text, {}, sample_params(cache=True))
-    cached, report = nodes.sample_verse(model, vocab, text, {"weight": 0.5, "sharpness": 1.0}, sample_params(cache=True))
-    assert cached != nodes.sample_verse(model, vocab, text, {}, sample_params())[0]
-    assert report["settings"]["cache"] is True
-
-
 def test_the_cache_is_tuned_on_the_tuning_ghazals_only():
-    text = poems_to_text(POEMS)
     grid = {"ngram_orders": [2], "cache": {"weights": [0.1, 0.2], "sharpness": [0.5, 1.0]}}
     setting = params(split={"val_fraction": 0.1, "tune_fraction": 0.1, "seed": 0}, evaluation=grid)
-    vocab, _, streams = nodes.split_and_encode(text, setting)
+    vocab, _, streams = nodes.split_and_encode(poems_to_text(POEMS), divan_metres(POEMS), setting)
     tuned = nodes.tune_neural_cache(_tiny_model(vocab), streams, vocab, setting)
     assert tuned["tune_nats_per_char"] == min(tuned["grid"].values())
     assert f"{tuned['weight']},{tuned['sharpness']}" in tuned["grid"]
     changed_val = {**streams, "val": streams["val"][::-1].copy()}
     assert nodes.tune_neural_cache(_tiny_model(vocab), changed_val, vocab, setting) == tuned
-    no_tuning = params(split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0}, evaluation=grid)
-    vocab, _, streams = nodes.split_and_encode(text, no_tuning)
-    with pytest.raises(ParameterError, match="tune_fraction"):
-        nodes.tune_neural_cache(_tiny_model(vocab), streams, vocab, no_tuning)
     off = params(evaluation={"ngram_orders": [2], "cache": None})
     assert nodes.tune_neural_cache(_tiny_model(vocab), streams, vocab, off) == {}
+    with pytest.raises(ValidationError, match="tune_fraction"):
+        params(split={"val_fraction": 0.1, "tune_fraction": 0.0, "seed": 0})
 
 
-def test_evaluation_reports_raw_weights_with_averaging_and_dynamic_only_when_asked():
-    text = poems_to_text(POEMS)
+def test_evaluation_scores_verse_with_and_without_headers_and_dynamic_only_when_asked():
     setting = params(split={"val_fraction": 0.1, "seed": 0}, evaluation={"ngram_orders": [2], "dynamic": None})
-    vocab, _, streams = nodes.split_and_encode(text, setting)
+    vocab, parts, streams = nodes.split_and_encode(poems_to_text(POEMS), divan_metres(POEMS), setting)
     history = pd.DataFrame({"epoch": [1, 2], "val_loss": [2.5, 2.0], "val_loss_raw": [2.4, 2.1], "best": [False, True]})
     plain = nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, {}, setting)
     assert "val_nats_per_char_dynamic" not in plain and "val_nats_per_char_raw_weights" not in plain
+    assert plain["val_characters"] == len(poems_to_text([POEMS[i] for i in parts["val_poems"]]) + "\n")  # their verse
+    assert plain["val_nats_per_char_without_header"] != plain["val_nats_per_char"] and plain["best_epoch"] == 2
     averaged = setting.model_copy(update={"training": setting.training.model_copy(update={"ema_decay": 0.9})})
     assert nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, {}, averaged)["val_nats_per_char_raw_weights"] == 2.1
     dynamic = params(split={"val_fraction": 0.1, "seed": 0}, evaluation={"ngram_orders": [2], "dynamic": {"segment": 16, "learning_rate": 0.5}})
     scores = nodes.evaluate_char_lm(_tiny_model(vocab), streams, vocab, history, {}, dynamic)
     assert scores["val_nats_per_char_dynamic"] < scores["val_nats_per_char"] == plain["val_nats_per_char"]
-
-
-def test_form_aware_sampling_makes_the_matla_rhyme():
-    """A model that learnt matlas whose hemistichs do not rhyme ("را" / "تن") writes them so
-    when free; form-aware, the second hemistich ends in a word that rhymes with the first."""
-    from hw3_pipelines.text.ghazal import keeps_form, required_ending
-
-    poems = [["گل ما را", "جان و تن", "سر و پا", "جان ما"] for _ in range(40)]
-    model, vocab, text = trained_on(poems)
-    settings = {"seed_text": "گل ما را", "ghazals": 2, "min_couplets": 0, "max_chars": 200, "temperature": 0.5, "form_aware": True}
-    sampled, report = nodes.sample_verse(model, vocab, text, {}, sample_params(**settings))
-    free = text_to_poems(sampled)
-    assert not keeps_form(free[0][1], *required_ending(free[0][:2]))
-    matlas = [poem[:2] for poem in report["form_aware"]["poems"]]
-    assert matlas and all(keeps_form(second, *required_ending([first, second])) for first, second in matlas)

@@ -1,14 +1,28 @@
-"""Both hafez pipelines on the real packaged Divan, with conf/test's tiny model."""
+"""The hafez pipelines on the real packaged Divan and Ganjoor's ghazals, with conf/test's tiny models."""
 
 import importlib.resources
 import json
 
+import pandas as pd
+import pytest
+
+from hw3_pipelines.errors import MissingInputError
 from hw3_pipelines.text.normalize import normalize_poems
 from hw3_pipelines.text.poems import text_to_poems
 from tests.conftest import TEST_DATA, latest, run_pipeline
 
 
-def test_train_then_sample_again_without_retraining(project_copy):
+def test_judge_then_train_then_sample_again_without_retraining(project_copy):
+    run_pipeline(project_copy, "hafez_metre")
+    metres = pd.read_csv(latest(project_copy, f"{TEST_DATA}/07_model_output/hafez_divan_metres.csv"))
+    assert len(metres) == 495 and metres["first_hemistich"][0] == "الا یا ایها الساقی ادر کاسا و ناولها"
+    assert (metres["hemistichs_agreeing"] <= metres["hemistichs"]).all() and metres["confidence"].between(0, 1).all()
+    judge = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_metre_report.json").read_text(encoding="utf-8"))
+    assert judge["held_out_poet_name"] == "obeyd" and judge["poems"]["held_out_poet"] == 106
+    assert judge["classes"][-1] == "other" and len(judge["confusion"]) == len(judge["classes"])
+    assert judge["test"]["hemistichs"] == sum(map(sum, judge["confusion"]))
+    assert "salman" not in latest(project_copy, f"{TEST_DATA}/05_model_input/hafez_metre_split.json").read_text(encoding="utf-8")
+
     run_pipeline(project_copy, "hafez")
     metrics = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_metrics.json").read_text(encoding="utf-8"))
     assert set(metrics["ngram"]) == {"2", "3"}
@@ -24,7 +38,9 @@ def test_train_then_sample_again_without_retraining(project_copy):
     assert len(split["val_poems"]) == 50 and not set(split["val_poems"]) & set(split["train_poems"])
 
     first = latest(project_copy, f"{TEST_DATA}/07_model_output/hafez_samples.txt").read_text(encoding="utf-8")
-    assert first.startswith("الا یا ایها الساقی ادر کاسا و ناولها\n")
+    assert first.startswith("[") and len(text_to_poems(first)) == 2  # each ghazal after the header it was asked for
+    report_md = latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_report.md").read_text(encoding="utf-8")
+    assert "## The metre judge" in report_md and "### metre-aware" in report_md
     models_before = sorted((project_copy / TEST_DATA / "06_models/hafez_char_lm.pt").iterdir())
 
     run_pipeline(project_copy, "hafez_sample", {"hafez": {"sample": {"seed": 99, "temperature": 0.5}}})
@@ -33,8 +49,8 @@ def test_train_then_sample_again_without_retraining(project_copy):
     assert second != first
     report = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_sample_report.json").read_text(encoding="utf-8"))
     assert report["settings"]["seed"] == 99 and report["settings"]["temperature"] == 0.5
-    assert report["corpus_mean_hemistich_chars"] > 25
-    assert report["settings"]["min_couplets"] == 2 and "radif_kept_share" in report["form"]
+    assert report["free"]["corpus_mean_hemistich_chars"] > 25 and set(report) >= {"free", "form_aware", "metre_aware", "divan"}
+    assert report["settings"]["min_couplets"] == 2 and "radif_kept_share" in report["free"]["form"]
 
 
 def another_edition(poems: list[list[str]]) -> str:
@@ -52,6 +68,11 @@ def another_edition(poems: list[list[str]]) -> str:
     return "\ufeff" + text + "\r\n"
 
 
+def test_the_hafez_model_needs_the_judge_first(project_copy):
+    with pytest.raises(MissingInputError, match=r"run `kedro run --pipeline hafez_metre --env test` first"):
+        run_pipeline(project_copy, "hafez")
+
+
 def test_another_edition_with_diacritics_zwnj_and_punctuation_cleans_to_the_same_divan(project_copy):
     divan = json.loads((importlib.resources.files("hafez") / "data" / "hafez.json").read_text(encoding="utf-8"))
     poems = [entry["poem"] for entry in divan[:30]]
@@ -59,7 +80,9 @@ def test_another_edition_with_diacritics_zwnj_and_punctuation_cleans_to_the_same
     edition.write_text(another_edition(poems), encoding="utf-8", newline="")
     assert "\u064e" in edition.read_text(encoding="utf-8") and "\u200c" in edition.read_text(encoding="utf-8")
 
-    run_pipeline(project_copy, "hafez", {"hafez": {"corpus_path": str(edition), "training": {"batch_size": 32}}})
+    another = {"hafez": {"corpus_path": str(edition), "training": {"batch_size": 32}}}
+    run_pipeline(project_copy, "hafez_metre", another)
+    run_pipeline(project_copy, "hafez", another)
 
     clean = latest(project_copy, f"{TEST_DATA}/02_intermediate/hafez_clean.txt").read_text(encoding="utf-8")
     expected, _ = normalize_poems(poems)

@@ -160,8 +160,7 @@ def _train_member(model_input: ModelInput, btc: BtcParams, seed: int, label: str
         config=training.model_copy(update={"seed": seed}),
         desc=f"btc {btc.target} {btc.model.head}{label}",
     )
-    history = pd.DataFrame(result.history)
-    history["best"] = history["epoch"] == result.best_epoch
+    history = result.history_frame()
     history.insert(0, "seed", seed)
     logger.info(
         "Trained %d parameters for %d epochs%s; best epoch %d.",

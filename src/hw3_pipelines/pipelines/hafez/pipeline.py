@@ -2,15 +2,15 @@
 
 from kedro.pipeline import Pipeline, node
 
-from hw3_pipelines.pipelines.hafez import nodes, report
+from hw3_pipelines.pipelines.hafez import nodes, report, sampling
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return training_pipeline() + sampling_pipeline()
 
 
-def corpus_pipeline() -> Pipeline:
-    """The Divan, cleaned, split by ghazals and encoded: what hafez_pretrain needs of it too."""
+def divan_pipeline() -> Pipeline:
+    """The Divan, cleaned: what hafez_metre labels."""
     return Pipeline(
         [
             node(nodes.load_corpus, "params:hafez", "hafez_raw_corpus", name="load_hafez_corpus", tags="ingest"),
@@ -21,9 +21,18 @@ def corpus_pipeline() -> Pipeline:
                 name="clean_hafez_corpus",
                 tags="ingest",
             ),
+        ]
+    )
+
+
+def corpus_pipeline() -> Pipeline:
+    """The Divan, cleaned, split by ghazals and encoded with its form headers: what
+    hafez_pretrain needs of it too."""
+    return divan_pipeline() + Pipeline(
+        [
             node(
                 nodes.split_and_encode,
-                ["hafez_clean_corpus", "params:hafez"],
+                ["hafez_clean_corpus", "hafez_divan_metres_last_saved", "params:hafez"],
                 ["hafez_vocab", "hafez_split", "hafez_token_ids"],
                 name="split_and_encode_hafez_corpus",
                 tags="features",
@@ -58,20 +67,31 @@ def training_pipeline() -> Pipeline:
                 tags="inference",
             ),
             node(nodes.plot_loss, ["hafez_training_history", "params:hafez"], "hafez_loss_plot", name="plot_hafez_loss", tags="reporting"),
-            node(report.write_hafez_report, ["hafez_metrics", "params:hafez"], "hafez_report", name="write_hafez_report", tags="reporting"),
         ]
     )
 
 
 def sampling_pipeline() -> Pipeline:
+    """Ghazals asked for and written from the saved model, scored by the metre judge, and the
+    report of the model and its ghazals."""
     return Pipeline(
         [
             node(
-                nodes.sample_verse,
-                ["hafez_model", "hafez_vocab", "hafez_clean_corpus", "hafez_cache_settings", "params:hafez"],
+                sampling.sample_verse,
+                [
+                    "hafez_model", "hafez_vocab", "hafez_clean_corpus", "hafez_split", "hafez_divan_metres_last_saved",
+                    "hafez_metre_judge_last_saved", "hafez_cache_settings", "params:hafez",
+                ],
                 ["hafez_samples", "hafez_sample_report"],
                 name="sample_hafez_verse",
                 tags="inference",
-            )
+            ),
+            node(
+                report.write_hafez_report,
+                ["hafez_metrics", "hafez_sample_report", "hafez_metre_report", "params:hafez"],
+                "hafez_report",
+                name="write_hafez_report",
+                tags="reporting",
+            ),
         ]
     )

@@ -18,13 +18,16 @@ from matplotlib.figure import Figure
 
 from hw3_pipelines.errors import InputDataError
 from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig, describe, stream_nats
+from hw3_pipelines.modeling.metre_judge import MetreJudge, judge_poems
 from hw3_pipelines.modeling.models import parameter_count
 from hw3_pipelines.modeling.plots import loss_curves
-from hw3_pipelines.modeling.stream_training import train_on_streams
+from hw3_pipelines.modeling.stream_training import stream, train_on_streams
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams, HafezPretrainParams
 from hw3_pipelines.sources import ganjoor
+from hw3_pipelines.text.form_header import FormHeader, headed_text, scored_mask
 from hw3_pipelines.text.ghazal import fold, rhyme_agreement
+from hw3_pipelines.text.metres import OTHER
 from hw3_pipelines.text.normalize import clean_report, normalize_line, normalize_poem
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
 from hw3_pipelines.text.vocab import alphabet, encode
@@ -64,12 +67,30 @@ def clean_ganjoor_poems(raw_poems: list[dict]) -> tuple[list[dict], dict]:
     return cleaned, report
 
 
+def metres_of_poems(clean_poems: list[dict], judge: MetreJudge) -> pd.DataFrame:
+    """Each poem's metre for its form header: Ganjoor's label where it has one, else the
+    metre judge's verdict (``hafez_metre``), which a judged ``other`` leaves unknown."""
+    unlabelled = [poem for poem in clean_poems if not poem["metre"]]
+    verdicts = dict(zip((poem["url"] for poem in unlabelled), judge_poems(judge, [poem["verses"] for poem in unlabelled])))
+    rows = []
+    for poem in clean_poems:
+        verdict = verdicts.get(poem["url"])
+        if verdict is None:
+            rows.append({"url": poem["url"], "metre": poem["metre"], "source": "ganjoor", "confidence": None})
+        else:
+            metre = None if verdict["metre"] == OTHER else verdict["metre"]
+            rows.append({"url": poem["url"], "metre": metre, "source": "judge", "confidence": verdict["confidence"]})
+    logger.info("Metres for the form headers: %d from Ganjoor, %d from the judge.", len(clean_poems) - len(unlabelled), len(unlabelled))
+    return pd.DataFrame(rows, columns=["url", "metre", "source", "confidence"])
+
+
 def select_pretraining_poems(
-    clean_poems: list[dict], hafez_clean_corpus: str, hafez_split: dict, hafez_vocab: dict
+    clean_poems: list[dict], poem_metres: pd.DataFrame, hafez_clean_corpus: str, hafez_split: dict, hafez_vocab: dict
 ) -> tuple[str, dict]:
-    """The pretraining text: every clean poem except those that share a hemistich with one of
-    Hafez's held-out ghazals (validation and cache tuning), or hold a character outside
-    the Divan's alphabet.
+    """The pretraining text, each poem after its form header (``text.form_header``, the
+    metre from ``poem_metres``): every clean poem except those that share a hemistich
+    with one of Hafez's held-out ghazals (validation and tuning), or hold a character
+    outside the Divan's alphabet.
 
     Hemistichs are compared with spaces removed and letter variants folded
     (``text.ghazal.fold``), so a line Hafez took from Saadi is caught even where the two
@@ -82,9 +103,11 @@ def select_pretraining_poems(
     validation = {_line_key(line): i for i in held_out for line in divan[i]}
     training = {_line_key(line) for i in hafez_split["train_poems"] for line in divan[i]}
     kept, overlaps, unseen, training_overlap = [], [], Counter(), 0
+    metres = {url: metre if isinstance(metre, str) else None for url, metre in zip(poem_metres["url"], poem_metres["metre"])}
+    headers = {poem["url"]: FormHeader.of(poem["verses"], metres[poem["url"]]) for poem in clean_poems}
     for poem in clean_poems:
         shared = [(line, validation[_line_key(line)]) for line in poem["verses"] if _line_key(line) in validation]
-        characters = set("".join(poem["verses"])) - hafez_vocab.keys()
+        characters = set("".join(poem["verses"]) + headers[poem["url"]].text()) - hafez_vocab.keys()
         if shared:
             overlaps += [{"url": poem["url"], "hemistich": line, "hafez_ghazal": i} for line, i in shared]
         elif characters:
@@ -94,12 +117,12 @@ def select_pretraining_poems(
             training_overlap += sum(_line_key(line) in training for line in poem["verses"])
     if not kept:
         raise InputDataError("no pretraining poem is left after removing Hafez's validation ghazals")
-    text = poems_to_text([poem["verses"] for poem in kept])
+    text = headed_text([poem["verses"] for poem in kept], [headers[poem["url"]] for poem in kept])
     trigrams = {gram for poem in kept for line in poem["verses"] for gram in _word_trigrams(line)}
     report = {
         "poems_in": len(clean_poems),
         "poems_kept": len(kept),
-        "characters_kept": len(text),
+        "characters_kept": int(scored_mask(text).sum()),
         "poems_per_poet": dict(Counter(poem["poet"] for poem in kept)),
         "dropped_sharing_a_held_out_hafez_hemistich": len({o["url"] for o in overlaps}),
         "held_out_hafez_hemistichs_shared": overlaps,
@@ -140,16 +163,17 @@ def _trigram_overlap(lines: list[str], trigrams: set) -> dict:
 
 def split_and_encode_pretraining(pretrain_text: str, hafez_vocab: dict, pretrain: HafezPretrainParams) -> dict:
     """A seeded split by whole poems (the held-out share picks the best epoch), encoded in
-    the Divan's alphabet."""
+    the Divan's alphabet with the headers marked as not scored (``<part>_scored``)."""
     poems = text_to_poems(pretrain_text)
     n_val = max(1, round(len(poems) * pretrain.split.val_fraction))
     if n_val >= len(poems):
         raise InputDataError(f"the pretraining text has {len(poems)} poems: too few to hold out {n_val}")
     val = set(np.random.default_rng(pretrain.split.seed).permutation(len(poems))[:n_val].tolist())
-    return {
-        "train": encode(poems_to_text([poem for i, poem in enumerate(poems) if i not in val]) + "\n", hafez_vocab),
-        "val": encode(poems_to_text([poem for i, poem in enumerate(poems) if i in val]) + "\n", hafez_vocab),
-    }
+    streams = {}
+    for part, chosen in (("train", [p for i, p in enumerate(poems) if i not in val]), ("val", [p for i, p in enumerate(poems) if i in val])):
+        text = poems_to_text(chosen) + "\n"
+        streams[part], streams[f"{part}_scored"] = encode(text, hafez_vocab), scored_mask(text)
+    return streams
 
 
 def pretrain_char_lm(
@@ -173,16 +197,18 @@ def evaluate_pretrained(model: CharLM, streams: dict, hafez_token_ids: dict, his
     """The pretrained model's loss on held-out poems of the other poets and, before any
     fine-tuning, on Hafez's validation ghazals: how far the other poets carry on their own."""
     with torch.no_grad():
+        model = model.eval()
         scores = {
-            "val_nats_per_char": stream_nats(model.eval(), torch.from_numpy(streams["val"])),
-            "hafez_val_nats_per_char_before_fine_tuning": stream_nats(model, torch.from_numpy(hafez_token_ids["val"])),
+            "val_nats_per_char": stream_nats(model, *stream(streams, "val")),
+            "hafez_val_nats_per_char_before_fine_tuning": stream_nats(model, *stream(hafez_token_ids, "val")),
+            "hafez_val_nats_per_char_before_fine_tuning_without_header": stream_nats(model, *stream(hafez_token_ids, "val_without_header")),
         }
     return {
         **scores,
         "model": describe(model.config),
         "parameters": parameter_count(model),
-        "train_characters": len(streams["train"]),
-        "val_characters": len(streams["val"]),
+        "train_characters": int(streams["train_scored"].sum()),
+        "val_characters": int(streams["val_scored"].sum()),
         "epochs": len(history),
         "best_epoch": int(history.loc[history["best"], "epoch"].iloc[0]),
         "training_seconds": round(float(history["seconds"].sum()), 1),

@@ -7,8 +7,9 @@ from hw3_pipelines.pipelines.hafez.pipeline import corpus_pipeline
 from hw3_pipelines.pipelines.hafez_pretrain import nodes
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    return corpus_pipeline() + Pipeline(
+def ganjoor_pipeline() -> Pipeline:
+    """The other poets' ghazals, read and cleaned: what hafez_metre learns metres from."""
+    return Pipeline(
         [
             node(nodes.load_ganjoor_poems, "params:hafez_pretrain", "ganjoor_raw_poems", name="load_ganjoor_poems", tags="ingest"),
             node(
@@ -18,6 +19,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="clean_ganjoor_poems",
                 tags="ingest",
             ),
+        ]
+    )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return corpus_pipeline() + ganjoor_pipeline() + Pipeline(
+        [
             node(
                 nodes.measure_rhyme_agreement,
                 "ganjoor_clean_poems",
@@ -26,8 +34,15 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags="reporting",
             ),
             node(
+                nodes.metres_of_poems,
+                ["ganjoor_clean_poems", "hafez_metre_judge_last_saved"],
+                "ganjoor_poem_metres",
+                name="metres_of_ganjoor_poems",
+                tags="features",
+            ),
+            node(
                 nodes.select_pretraining_poems,
-                ["ganjoor_clean_poems", "hafez_clean_corpus", "hafez_split", "hafez_vocab"],
+                ["ganjoor_clean_poems", "ganjoor_poem_metres", "hafez_clean_corpus", "hafez_split", "hafez_vocab"],
                 ["hafez_pretrain_corpus", "hafez_pretrain_selection_report"],
                 name="select_pretraining_poems",
                 tags="features",

@@ -1,0 +1,242 @@
+"""Sampling ghazals that are asked for: a metre, a rhyme (qafiya and radif) and a length, each
+given or drawn from the Divan's, written after the form header that says them.
+
+Three ways of writing are compared on the same requests, each its own line writer
+(``modeling.verse_writer``): free (the headline), form-aware (the last word of a couplet
+chosen to keep the asked rhyme) and metre-aware (several drafts of each hemistich, the one
+the judge hears most surely in the asked metre kept, with form-aware rhyme). Each is scored
+by the same judge and form finder as the Divan.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import torch
+
+from hw3_pipelines.errors import InputDataError, ParameterError
+from hw3_pipelines.modeling.char_lm import CharLM
+from hw3_pipelines.modeling.form_aware import FormAwareLineEnd
+from hw3_pipelines.modeling.metre_judge import MetreJudge, metre_log_probs
+from hw3_pipelines.modeling.neural_cache import NeuralCache
+from hw3_pipelines.modeling.verse_writer import FreeLine, MetreAwareLine, write_poem
+from hw3_pipelines.parameters import HafezParams, HafezSample
+from hw3_pipelines.progress import Progress
+from hw3_pipelines.text.form_header import HEADER_CHARS, FormHeader, feet, headed_text
+from hw3_pipelines.text.ghazal import form_report, keeps_form
+from hw3_pipelines.text.metres import OTHER
+from hw3_pipelines.text.normalize import normalize_line
+from hw3_pipelines.text.poems import POEM_BREAK, text_to_poems
+from hw3_pipelines.text.verse_metrics import verse_report
+from hw3_pipelines.text.vocab import decode, encode
+
+logger = logging.getLogger(__name__)
+STRATEGIES = ("free", "form_aware", "metre_aware")
+
+
+def sample_verse(
+    model: CharLM, vocab: dict, clean_text: str, split: dict, divan_metres: pd.DataFrame, judge: MetreJudge,
+    cache_settings: dict, hafez: HafezParams,
+) -> tuple[str, dict]:
+    """``sample.ghazals`` ghazals asked for (``draw_requests``), written freely, and, when
+    asked, form-aware and metre-aware from the same requests and seed; the free ones as
+    text (each after its header), all of them in the report with their scores."""
+    sample = hafez.sample
+    seed_text = normalize_line(sample.seed_text) if sample.seed_text else ""
+    unknown = sorted(set(seed_text) - vocab.keys())
+    if unknown:
+        raise InputDataError(f"hafez.sample.seed_text has characters outside the model's vocabulary: {unknown}")
+    if sample.cache and not cache_settings:
+        raise ParameterError("hafez.sample.cache samples with the tuned neural cache: set hafez.evaluation.cache and rerun hafez")
+    poems = text_to_poems(clean_text)
+    requests = draw_requests(sample, poems, divan_metres, split, list(judge.config.metres))
+    outside = sorted({char for request in requests for char in request.text()} - vocab.keys())
+    if outside:
+        raise InputDataError(f"hafez.sample's qafiya or radif has characters outside the model's vocabulary: {outside}")
+    corpus_lines = [line for poem in poems for line in poem]
+    words = Counter(word for line in corpus_lines for word in line.split())
+    writer = _Writer(model, vocab, judge, words, cache_settings if sample.cache else {}, sample)
+    report = {
+        "settings": sample.model_dump(),
+        "requests": [request.__dict__ for request in requests],
+        "divan": _divan_scores(poems, divan_metres),
+    }
+    written = {}
+    for strategy in [name for name in STRATEGIES if name == "free" or getattr(sample, name)]:
+        started = time.perf_counter()
+        written[strategy] = writer.write_all(requests, seed_text, strategy)
+        seconds = time.perf_counter() - started
+        report[strategy] = {
+            **score_ghazals(written[strategy], requests, judge, corpus_lines, given=1 if seed_text else 0),
+            **writer.counts(strategy),
+        }
+        logger.info("%s: %d ghazals in %.0f s; hemistichs judged in the asked metre: %s.",
+                    strategy, len(requests), seconds, _share(report[strategy]["asked_metre_share"]))
+    return headed_text(written["free"], requests), report
+
+
+def draw_requests(sample: HafezSample, poems: list[list[str]], divan_metres: pd.DataFrame, split: dict, metres: list[str]) -> list[FormHeader]:
+    """One form per ghazal to write. What ``sample`` leaves open (``metre: any``, ``qafiya``,
+    ``radif``, ``couplets`` null) is taken from a Divan ghazal drawn at random: one in the
+    asked metre when a metre is asked, preferably one of the ghazals held out of training,
+    so that the model is not asked for the very form of a ghazal it learnt."""
+    asked = resolve_metre(sample.metre, metres)
+    judged = divan_metres["metre"].tolist()
+    held_out = set(split["val_poems"]) | set(split.get("tune_poems", []))
+    candidates = [i for i, metre in enumerate(judged) if metre != OTHER and (asked is None or metre == asked)]
+    if not candidates:
+        candidates = [i for i, metre in enumerate(judged) if metre != OTHER] or list(range(len(poems)))
+    preferred = [i for i in candidates if i in held_out] or candidates
+    rng = np.random.default_rng(sample.seed)
+    requests = []
+    for template in rng.choice(preferred, size=sample.ghazals):
+        form = FormHeader.of(poems[template], judged[template])
+        requests.append(FormHeader(
+            metre=asked or (judged[template] if judged[template] != OTHER else None),
+            qafiya=form.qafiya if sample.qafiya is None else normalize_line(sample.qafiya).replace(" ", ""),
+            radif=form.radif if sample.radif is None else normalize_line(sample.radif),
+            couplets=form.couplets if sample.couplets is None else sample.couplets,
+        ))
+    return requests
+
+
+def resolve_metre(name: str, metres: list[str]) -> str | None:
+    """The judge's metre that ``name`` names (Ganjoor's whole name, its feet, or the
+    traditional name in brackets), ``None`` for ``any``; a clear error otherwise."""
+    if name == "any":
+        return None
+    wanted = " ".join(name.split())
+    for metre in metres:
+        if metre != OTHER and wanted in (metre, feet(metre), metre[len(feet(metre)) :].strip(" ()")):
+            return metre
+    choices = "; ".join(feet(metre) for metre in metres if metre != OTHER)
+    raise ParameterError(f"hafez.sample.metre {name!r} is not a metre the judge knows; use any, or one of: {choices}")
+
+
+class _Writer:
+    """Writes the requested ghazals one way (``STRATEGIES``) with the model, its cache and
+    the judge, counting the form-aware rewrites."""
+
+    def __init__(self, model: CharLM, vocab: dict, judge: MetreJudge, words: Counter, cache_settings: dict, sample: HafezSample) -> None:
+        self.model, self.vocab, self.judge, self.words, self.sample = model, vocab, judge, words, sample
+        self.cache = NeuralCache.tuned(cache_settings, len(vocab), vocab["\n"])
+        self.banned = tuple(vocab[char] for char in HEADER_CHARS if char in vocab)
+        self._endings: dict[str, list[FormAwareLineEnd]] = {}
+
+    def write_all(self, requests: list[FormHeader], seed_text: str, strategy: str) -> list[list[str]]:
+        torch.manual_seed(self.sample.seed)
+        newline = self.vocab["\n"]
+        given = encode(seed_text + "\n", self.vocab).tolist() if seed_text else []
+        poems = []
+        with Progress(len(requests), f"hafez sample, {strategy.replace('_', '-')}", unit="ghazal") as progress:
+            for request in requests:
+                lines = self._lines(strategy, request)
+                ids = write_poem(
+                    self.model, encode(POEM_BREAK + request.text() + "\n", self.vocab).tolist(), newline,
+                    self._line_writer(strategy, request), *lines, given=given, cache=self.cache,
+                )
+                poems.append(text_to_poems(decode(ids, self.vocab))[0])
+                progress.update()
+        return poems
+
+    def _lines(self, strategy: str, request: FormHeader) -> tuple[int, int]:
+        """Where a ghazal may end, in lines: free, where the model ends it within the run's
+        bounds; form-aware and metre-aware keep the asked length, as they keep the rhyme."""
+        if strategy == "free" or not request.couplets:
+            return 2 * self.sample.min_couplets, 2 * self.sample.max_couplets
+        return 2 * request.couplets, 2 * request.couplets
+
+    def _line_writer(self, strategy: str, request: FormHeader):
+        sample = self.sample
+        if strategy == "free":
+            return FreeLine(sample.temperature, sample.top_k, self.banned, space=self.vocab[" "])
+        ending = FormAwareLineEnd(self.vocab, self.words, sample.temperature, sample.rhyme_words, form=request)
+        self._endings.setdefault(strategy, []).append(ending)
+        rhyming = FreeLine(sample.temperature, sample.top_k, self.banned, ending, space=self.vocab[" "])
+        if strategy == "form_aware" or request.metre is None:
+            return rhyming
+        metre = list(self.judge.config.metres).index(request.metre)
+        return MetreAwareLine(
+            rhyming, lambda lines: metre_log_probs(self.judge, lines)[:, metre],
+            lambda ids: decode(ids, self.vocab), sample.metre_aware.drafts,
+        )
+
+    def counts(self, strategy: str) -> dict:
+        endings = self._endings.get(strategy)
+        if not endings:
+            return {}
+        return {
+            "endings_rewritten": sum(ending.rewritten for ending in endings),
+            "qafiyas_without_corpus_words": sum(ending.without_candidates for ending in endings),
+        }
+
+
+def score_ghazals(poems: list[list[str]], requests: list[FormHeader], judge: MetreJudge, corpus_lines: list[str], given: int = 0) -> dict:
+    """Generated ghazals against their requests: the share of hemistichs the judge hears in
+    the asked metre, the asked rhyme kept (in the matla, and at the end of later couplets),
+    couplets against the asked number; the words and copies (``text.verse_metrics``) and
+    the form the matla sets (``text.ghazal``), as for the Divan. ``given`` first lines of
+    each ghazal (a seed text) are not the model's work and are not scored."""
+    metres = list(judge.config.metres)
+    lines = [line for poem in poems for line in poem[given:]]
+    verdicts = metre_log_probs(judge, lines) if lines else np.zeros((0, len(metres)))
+    asked = np.array([metres.index(r.metre) if r.metre else -1 for r, poem in zip(requests, poems) for _ in poem[given:]], dtype=int)
+    rows, start = [], 0
+    for request, poem in zip(requests, poems):
+        own = verdicts[start : start + len(poem) - given]
+        start += len(poem) - given
+        rows.append({
+            "request": request.__dict__,
+            "couplets": len(poem) // 2,
+            "hemistichs": [
+                {"text": line, "judged": metres[int(v.argmax())],
+                 "asked_metre_probability": round(float(np.exp(v[metres.index(request.metre)])), 3) if request.metre else None}
+                for line, v in zip(poem[given:], own)
+            ],
+        })
+    return {
+        "asked_metre_share": float((verdicts.argmax(axis=1) == asked)[asked >= 0].mean()) if (asked >= 0).any() else None,
+        **asked_form_report(poems, requests),
+        **verse_report(lines, corpus_lines),
+        "form": form_report(poems),
+        "poems": rows,
+    }
+
+
+def asked_form_report(poems: list[list[str]], requests: list[FormHeader]) -> dict:
+    """How well ghazals keep the form they were asked for: matlas whose two hemistichs both
+    end in the asked qafiya and radif; later couplets whose second hemistich ends in the
+    asked radif (where one is asked) and in the qafiya before it; couplets written against
+    couplets asked."""
+    matlas = [len(poem) >= 2 and all(keeps_form(line, r.qafiya, tuple(r.radif.split())) for line in poem[:2]) for poem, r in zip(poems, requests)]
+    later = [(poem[k], r) for poem, r in zip(poems, requests) for k in range(3, len(poem), 2)]
+    radif_kept = [keeps_form(line, "", tuple(r.radif.split())) for line, r in later if r.radif]
+    rhyme_kept = [keeps_form(line, r.qafiya, tuple(r.radif.split())) for line, r in later if r.qafiya or r.radif]
+    written = [len(poem) // 2 for poem in poems]
+    asked = [r.couplets for r in requests]
+    return {
+        "matla_keeps_asked_rhyme_share": statistics.fmean(matlas) if matlas else None,
+        "asked_radif_kept_share": statistics.fmean(radif_kept) if radif_kept else None,
+        "asked_qafiya_kept_share": statistics.fmean(rhyme_kept) if rhyme_kept else None,
+        "couplets_asked_mean": statistics.fmean(asked) if asked else None,
+        "couplets_written_mean": statistics.fmean(written) if written else None,
+        "couplets_off_by_mean": statistics.fmean(abs(w - a) for w, a in zip(written, asked)) if asked else None,
+    }
+
+
+def _divan_scores(poems: list[list[str]], divan_metres: pd.DataFrame) -> dict:
+    """The Divan under the same judge and form finder: the share of its hemistichs judged in
+    their ghazal's metre, and its form."""
+    return {
+        "hemistichs_judged_in_their_ghazal_metre_share": float(divan_metres["hemistichs_agreeing"].sum() / divan_metres["hemistichs"].sum()),
+        "form": form_report(poems),
+    }
+
+
+def _share(value: float | None) -> str:
+    return "none asked" if value is None else f"{value:.1%}"
