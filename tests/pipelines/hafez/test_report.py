@@ -43,7 +43,7 @@ def test_the_report_gives_units_direction_and_a_verdict():
 
 def test_the_judge_and_each_ghazal_asked_for_are_in_the_report():
     text = write_hafez_report(METRICS, SAMPLES, JUDGE, params())
-    assert "89.3% of hemistichs' and 96.0% of ghazals' metres" in text and "salman, whom it never read, 98.2%" in text
+    assert "89.3% of hemistichs' and 96.0% of ghazals' metres" in text and "Salman, whom it never read, 98.2%" in text
     assert "| hemistichs judged in the asked metre | 50.0% | 100.0% | 94.3% in their ghazal's |" in text
     assert "### form-aware" not in text and "### metre-aware" in text
     assert "asked: مفاعلن فعلاتن مفاعلن فعلن (مجتث مثمن مخبون محذوف), qafiya ار, radif none, 1 couplets" in text

@@ -63,7 +63,7 @@ def _judge(report: dict) -> list[str]:
         f"Every verdict below is the metre judge's (`kedro run --pipeline hafez_metre`, `hafez_metre_report.md`): "
         f"on held-out poems of the poets it learnt from it names {report['test']['hemistich_accuracy']:.1%} of hemistichs' "
         f"and {report['test']['ghazal_accuracy']:.1%} of ghazals' metres as Ganjoor labels them; on "
-        f"{report['held_out_poet_name']}, whom it never read, {report['held_out_poet']['ghazal_accuracy']:.1%} of ghazals; "
+        f"{report['held_out_poet_name'].title()}, whom it never read, {report['held_out_poet']['ghazal_accuracy']:.1%} of ghazals; "
         f"with each hemistich's words shuffled, {report['shuffled_words']['hemistich_accuracy']:.1%} of hemistichs "
         f"(the length alone gives {report['length_only_baseline']['hemistich_accuracy']:.1%}).",
         "",

@@ -18,7 +18,7 @@ def write_metre_report(report: dict, divan_metres: pd.DataFrame) -> str:
     rows = [
         ("held-out poems of the training poets", test),
         ("the same, without the poems whose length contradicts their label", report["test_without_length_outliers"]),
-        (f"{report['held_out_poet_name']}, a poet never trained on", held),
+        (f"{report['held_out_poet_name'].title()}, a poet never trained on", held),
         ("held-out hemistichs with their words shuffled (rhythm broken, letters kept)", report["shuffled_words"]),
     ]
     training = report["training"]
