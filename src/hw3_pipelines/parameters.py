@@ -83,6 +83,9 @@ class BtcTraining(TrainConfig):
 class BtcCalibration(Strict):
     recalibrate: bool  # widen or narrow the spread by the CRPS-optimal factor on validation windows
     adaptive_gamma: Annotated[float, Field(gt=0, lt=1)]  # step of the adaptive conformal band level
+    # factors on the model's location as a log return (1: as learnt, 0: no change); the one with
+    # the lowest CRPS over horizons 1..backtest.horizon at origins inside the validation windows is kept
+    location_shrink: Annotated[list[Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]
 
 
 class BtcBaselines(Strict):

@@ -8,7 +8,7 @@ from torch import nn
 from torch.distributions import Normal
 
 from hw3_pipelines.modeling.regressor import RecurrentRegressor, RegressorConfig
-from hw3_pipelines.modeling.regressor_paths import sample_paths
+from hw3_pipelines.modeling.regressor_paths import Location, one_step, sample_paths
 
 SURE = 1e-12  # a spread so small that every draw is the point
 
@@ -50,6 +50,23 @@ def test_spread_is_the_point_scale_times_the_factor_and_seeded():
     assert 0.95 < np.std(first[:, :, 0]) < 1.05  # one step: std 0.5 widened twice
     np.testing.assert_array_equal(first, sample_paths(ADD_ONE, windows, 3, 0, np.zeros((2, 1)), 2000, 0.5, 2.0, seed=1))
 
+
+
+def test_a_shrunk_location_moves_every_step_toward_no_change():
+    windows, held = np.zeros((1, 3, 1), dtype="float32"), np.zeros((1, 1))
+    halved = sample_paths(ADD_ONE, windows, 3, 0, held, 1, SURE, 1.0, seed=0, location=Location(0.5, 0.0))
+    np.testing.assert_allclose(halved[0, 0], [0.5, 0.75, 0.875], atol=1e-6)  # y = 0.5 * (previous + 1), fed back
+    flat = sample_paths(ADD_ONE, windows, 3, 0, held, 1, SURE, 1.0, seed=0, location=Location(0.0, 0.2))
+    np.testing.assert_allclose(flat[0, 0], [0.2, 0.2, 0.2], atol=1e-6)
+
+
+def test_a_one_step_location_is_shrunk_and_its_spread_kept():
+    torch.manual_seed(0)
+    model = RecurrentRegressor(RegressorConfig(n_features=1, hidden_size=4, num_layers=1, dropout=0.0, cell="lstm", head="student_t"))
+    windows = np.random.default_rng(0).normal(size=(4, 5, 1)).astype("float32")
+    learnt, shrunk = one_step(model, windows, 1.0), one_step(model, windows, 1.0, location=Location(0.25, 0.1))
+    np.testing.assert_allclose(shrunk["loc"], 0.1 + 0.25 * (learnt["loc"] - 0.1))
+    np.testing.assert_array_equal(shrunk["scale"], learnt["scale"])
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])

@@ -30,7 +30,7 @@ def prepared(p: BtcParams, n_days: int = 300):
     return prices, train, test, scaler, nodes.make_windows(train, test, scaler, p)
 
 
-def trained(p: BtcParams, model_input):
+def trained(p: BtcParams, model_input, scaler):
     """The model, its training history and its calibration on the validation windows."""
     model, history = nodes.train_model(model_input, p)
-    return model, history, nodes.calibrate_model(model, model_input, p)
+    return model, history, nodes.calibrate_model(model, model_input, scaler, p)

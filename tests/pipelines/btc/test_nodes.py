@@ -129,7 +129,7 @@ def test_lookback_longer_than_the_training_days_names_the_parameter():
 def test_train_evaluate_forecast(target):
     p = params(target=target)
     prices, _, test, scaler, windows = prepared(p)
-    model, history, calibration = trained(p, windows)
+    model, history, calibration = trained(p, windows, scaler)
     assert list(history["epoch"]) == [1, 2] and history["best"].sum() == 1
     assert calibration["validation_windows"] == windows.validation_count(0.1) and calibration["point_scale"] > 0
     predictions, report = nodes.evaluate_model(model, windows, scaler, {"provenance": {}, "first_date": "a", "last_date": "b"}, p)
@@ -149,17 +149,17 @@ def test_train_evaluate_forecast(target):
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
 def test_every_cell_trains(cell):
     p = params(model={"cell": cell})
-    _, _, _, _, windows = prepared(p)
-    model, history, _ = trained(p, windows)
+    _, _, _, scaler, windows = prepared(p)
+    model, history, _ = trained(p, windows, scaler)
     assert type(model.layers[0]).__name__ == cell.upper()
     assert history["val_loss"].notna().all()
 
 
 def test_training_is_reproducible():
     p = params()
-    windows = prepared(p)[-1]
-    first, history_1, _ = trained(p, windows)
-    second, history_2, _ = trained(p, windows)
+    *_, scaler, windows = prepared(p)
+    first, history_1, _ = trained(p, windows, scaler)
+    second, history_2, _ = trained(p, windows, scaler)
     timing = ["seconds", "val_seconds"]
     pd.testing.assert_frame_equal(history_1.drop(columns=timing), history_2.drop(columns=timing))
     for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True):
@@ -167,9 +167,9 @@ def test_training_is_reproducible():
 
 
 def test_the_learning_rate_schedule_is_applied():
-    windows = prepared(params())[-1]
-    constant = trained(params(training={"lr_schedule": "constant"}), windows)[1]
-    cosine = trained(params(training={"lr_schedule": "cosine"}), windows)[1]
+    *_, scaler, windows = prepared(params())
+    constant = trained(params(training={"lr_schedule": "constant"}), windows, scaler)[1]
+    cosine = trained(params(training={"lr_schedule": "cosine"}), windows, scaler)[1]
     assert constant["train_loss"].iloc[0] == cosine["train_loss"].iloc[0]  # same first epoch: rate = base
     assert constant["val_loss"].iloc[1] != cosine["val_loss"].iloc[1]
 
@@ -178,7 +178,7 @@ def test_price_setting_cannot_exceed_training_range():
     """The honest part: a MinMax level model saturates at the training maximum."""
     p = params()
     _, _, _, scaler, windows = prepared(p)
-    model, _, _ = trained(p, windows)
+    model, _, _ = trained(p, windows, scaler)
     _, report = nodes.evaluate_model(model, windows, scaler, {"provenance": {}, "first_date": "a", "last_date": "b"}, p)
     assert report["train_close_max"] == pytest.approx(scaler.data_max_[0])
     assert 0 < report["test_days_above_train_max"] <= 1
@@ -189,7 +189,7 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     p = params(target=target, features=["Close", "Volume"])
     prices, _, _, scaler, windows = prepared(p)
     assert windows.X_train.shape[2] == 2
-    model, _, calibration = trained(p, windows)
+    model, _, calibration = trained(p, windows, scaler)
     future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
     fitted = scoring.fit_baselines(prices.iloc[: len(prices) - len(windows.X_test)], p)
     table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, p)
@@ -197,11 +197,31 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     assert len(table) == 5 * (1 + len(BASELINES)) and table["mae"].notna().all()
 
 
+def test_the_location_is_chosen_on_validation_origins_and_each_horizon_tested_against_its_best_baseline():
+    p = params(target="log_return", model={"head": "student_t"}, calibration={"location_shrink": [1.0, 0.5, 0.0]})
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows, scaler)
+    location = calibration["location"]
+    assert set(location["validation_crps"]) == {"1", "0.5", "0"} and len(location["validation_crps_by_horizon"]["0"]) == 5
+    assert location["validation_crps"][f"{location['shrink']:g}"] == min(location["validation_crps"].values())
+    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+    for h, rows in table.groupby("horizon"):
+        model_row, rivals = rows[rows["forecaster"] == "model"].iloc[0], rows[rows["forecaster"] != "model"]
+        assert model_row["best_baseline"] == rivals.loc[rivals["crps"].idxmin(), "forecaster"]
+        assert model_row["best_baseline_crps"] == pytest.approx(rivals["crps"].min()) and 0 <= model_row["dm_p_vs_best_baseline"] <= 1
+
+
+def test_a_price_model_keeps_its_location():
+    p = params(target="price")
+    *_, scaler, windows = prepared(p)
+    assert trained(p, windows, scaler)[2]["location"] == {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}
+
+
 @pytest.mark.parametrize("head", ["gaussian", "student_t"])
 def test_distribution_heads_train_on_likelihood_and_forecast(head):
     p = params(target="log_return", model={"head": head})
     prices, train, _, scaler, windows = prepared(p)
-    model, history, calibration = trained(p, windows)
+    model, history, calibration = trained(p, windows, scaler)
     assert history["val_loss"].notna().all() and 0.2 <= calibration["spread_factor"] <= 5
     assert (model.degrees_of_freedom is not None) == (head == "student_t")
     fitted = scoring.fit_baselines(train, p)
@@ -227,7 +247,7 @@ def test_baselines_are_fitted_on_the_training_days_only():
 def test_backtest_longer_than_the_test_period_names_the_parameter():
     p = params(backtest={"horizon": 100})
     prices, train, _, scaler, windows = prepared(p)
-    model, _, calibration = trained(p, windows)
+    model, _, calibration = trained(p, windows, scaler)
     with pytest.raises(ParameterError, match="btc.backtest.horizon=100"):
         scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
 
@@ -245,7 +265,7 @@ def test_the_loss_axis_suits_the_loss(head, losses, scale, recwarn):
 def test_an_ensemble_is_its_members_trained_alone_with_successive_seeds():
     p = params(target="log_return", model={"head": "student_t", "ensemble_size": 2})
     prices, train, _, scaler, windows = prepared(p)
-    ensemble, history, calibration = trained(p, windows)
+    ensemble, history, calibration = trained(p, windows, scaler)
     assert list(history["seed"].unique()) == [0, 1] and history.groupby("seed")["best"].sum().tolist() == [1, 1]
     for k, member in enumerate(ensemble.members):
         alone, _ = nodes.train_model(windows, params(target="log_return", model={"head": "student_t"}, training={"seed": k}))
@@ -266,7 +286,7 @@ def test_an_ensemble_is_its_members_trained_alone_with_successive_seeds():
 def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
     p = params(target="log_return", model={"head": "student_t"})
     prices, train, _, scaler, windows = prepared(p)
-    model, _, calibration = trained(p, windows)
+    model, _, calibration = trained(p, windows, scaler)
     pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)
     n_val = windows.validation_count(0.1)
     assert pool["fitted_on"] == {"first_date": train["Date"].iloc[-n_val], "last_date": train["Date"].iloc[-1], "days": n_val}
@@ -279,7 +299,7 @@ def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
 def test_a_price_level_model_stays_out_of_the_pool():
     p = params(target="price", model={"head": "gaussian"})
     prices, train, _, scaler, windows = prepared(p)
-    model, _, calibration = trained(p, windows)
+    model, _, calibration = trained(p, windows, scaler)
     pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)
     assert list(pool["weights"]) == list(BASELINES)
 

@@ -1,5 +1,7 @@
 """The distribution report: units, direction and a verdict per baseline with its p-value."""
 
+import pandas as pd
+
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.report import write_distribution_report
 from hw3_pipelines.pipelines.btc.scoring import BASELINES
@@ -16,7 +18,34 @@ def dm(statistic: float, p_value: float, lower: float) -> dict:
     return {"statistic": statistic, "p_value": p_value, "p_value_lower": lower}
 
 
-def test_each_baseline_gets_a_verdict_with_its_p_value():
+LOCATION = {"shrink": 1.0, "chosen_on": "104 validation origins, horizons 1-30", "validation_crps": {"1": 4.878, "0": 5.081}}
+BACKTEST = pd.DataFrame([
+    {"horizon": h, "forecaster": "model", "origins": 279, "crps": crps, "best_baseline": "garch_t", "best_baseline_crps": best,
+     "dm_p_vs_best_baseline": p, "median_return": median, "actual_return": actual}
+    for h, crps, best, p, median, actual in [(1, 1.289, 1.303, 0.31, 0.15, 0.01), (7, 3.516, 3.393, 0.16, 1.13, -0.10),
+                                             (14, 5.084, 4.754, 0.055, 2.35, -0.10), (30, 8.152, 7.224, 0.0033, 4.96, -0.34)]
+] + [{"horizon": 1, "forecaster": "garch_t", "origins": 279, "crps": 1.303}])
+
+
+def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
+    text = full_report()
+    assert "## Beyond one day" in text and "279 origins" in text
+    assert ("the learnt one × 1, chosen on 104 validation origins, horizons 1-30 by mean CRPS (tried: × 1 4.878, × 0 5.081)") in text
+    assert "| 1 | 1.289 | GARCH(1,1)-t | 1.303 | the model | 0.31 | +0.15 | +0.01 |" in text
+    assert "| 30 | 8.152 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | 0.0033 | +4.96 | -0.34 |" in text
+
+
+def test_a_price_model_keeps_its_location_and_says_why():
+    calibration = {"spread_factor": 1.0, "location": {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}}
+    metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}}
+               for name in [*BASELINES, "model", "pool"]}
+    dates = {"test_start": "a", "test_end": "b", "n_test_days": 1}
+    text = write_distribution_report(metrics, dates, calibration, {"weights": {"model": 1.0}}, BACKTEST,
+                                     BtcParams.model_validate(conf_parameters("btc")))
+    assert "is as learnt (none: a price model's location is kept as learnt)" in text
+
+
+def full_report() -> str:
     model = {**scores(1.29), **{f"crps_dm_vs_{b}": dm(s, p, q) for b, s, p, q in
                                 [("constant_vol", -4.0, 1e-4, 5e-5), ("ewma", -1.9, 0.054, 0.027), ("garch_t", 0.2, 0.53, 0.6),
                                  ("gjr_garch_t", 0.3, 0.5, 0.6), ("egarch_t", 0.3, 0.5, 0.6), ("har_t", 2.1, 0.036, 0.98)]},
@@ -28,8 +57,13 @@ def test_each_baseline_gets_a_verdict_with_its_p_value():
     dates = {"test_start": "2024-03-09", "test_end": "2026-07-22", "n_test_days": 866}
     weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001}}
     calibration = {"spread_factor": 1.0, "forward_check": {"first_half_factor": 0.836, "second_half_crps_before": 0.01893,
-                                                          "second_half_crps_after": 0.01899, "transfers": False}}
-    text = write_distribution_report(metrics, dates, calibration, weights, BtcParams.model_validate(conf_parameters("btc")))
+                                                          "second_half_crps_after": 0.01899, "transfers": False},
+                   "location": LOCATION}
+    return write_distribution_report(metrics, dates, calibration, weights, BACKTEST, BtcParams.model_validate(conf_parameters("btc")))
+
+
+def test_each_baseline_gets_a_verdict_with_its_p_value():
+    text = full_report()
     assert "CRPS (% log return) ↓" in text and "↓: lower is better" in text and "866" in text
     assert "| constant volatility | 1.4200 | 1,136 | 0.950 | 1e-09 |" in text
     assert ("- Against constant volatility: **better**: CRPS 1.2900 against 1.4200 (-9.2%), Diebold-Mariano p = 0.0001, "

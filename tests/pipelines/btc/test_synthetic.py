@@ -16,7 +16,7 @@ def fit_and_score(prices: pd.DataFrame, p):
     train, test = nodes.split_prices(prices, p)
     scaler = nodes.fit_scaler(train, p)
     windows = nodes.make_windows(train, test, scaler, p)
-    model, _, calibration = trained(p, windows)
+    model, _, calibration = trained(p, windows, scaler)
     _, report = nodes.evaluate_model(model, windows, scaler, PROVENANCE, p)
     backtest = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
     return report, backtest[backtest["forecaster"] == "model"].reset_index(drop=True)

@@ -169,7 +169,7 @@ def _train_member(model_input: ModelInput, btc: BtcParams, seed: int, label: str
     return result.model.cpu(), history
 
 
-def calibrate_model(model: Regressor, model_input: ModelInput, btc: BtcParams) -> dict:
+def calibrate_model(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, btc: BtcParams) -> dict:
     """What the validation windows (the held-out tail of the training windows) say about the
     model's spread: the residual spread a point head's distribution uses, and the factor on
     the spread that minimises CRPS there. Never the test days.
@@ -177,7 +177,8 @@ def calibrate_model(model: Regressor, model_input: ModelInput, btc: BtcParams) -
     A factor fitted on one stretch of days need not hold on the next (calm months narrow it
     for the turbulent ones after), so it is first tested forward inside the validation
     windows: fitted on their first half, it must lower the CRPS of the second half.
-    Otherwise, or when ``recalibrate`` is off, the factor is 1."""
+    Otherwise, or when ``recalibrate`` is off, the factor is 1. Then the location: see
+    ``_choose_location``."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     windows, actual = model_input.X_train[-n_val:], model_input.y_train[-n_val:].astype("float64")
     point_scale = float(np.std(regressor_paths.predict(model, windows) - actual))
@@ -195,7 +196,54 @@ def calibrate_model(model: Regressor, model_input: ModelInput, btc: BtcParams) -
             "crps_scaled": float(np.mean(predictive.crps(actual))),
             "coverage_80": float(np.mean((actual >= lower) & (actual <= upper))),
         }
+    report["location"] = _choose_location(model, model_input, scaler, point_scale, spread, btc)
     return report
+
+
+def _choose_location(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, point_scale: float, spread: float, btc: BtcParams) -> dict:
+    """The factor on the model's location (``calibration.location_shrink``) whose paths give
+    the lowest CRPS of the cumulative log return, averaged over horizons 1..H and over
+    walk-forward origins inside the validation windows (every ``backtest.stride`` days, H
+    shortened to the windows there are). So the drift a path compounds is chosen on the last
+    training days, never the test days. A price model's location stays as learnt: a level
+    has no return to shrink."""
+    candidates = btc.calibration.location_shrink
+    if btc.target == "price":
+        return {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}
+    n_val = model_input.validation_count(btc.training.val_fraction)
+    horizon = min(btc.backtest.horizon, n_val)
+    origins = recursive.walk_forward_origins(n_val, horizon, btc.backtest.stride)
+    windows = model_input.X_train[-n_val:][origins]
+    returns = 100 * inverse_column(scaler, model_input.y_train[-n_val:].astype("float64"), model_input.close_index)
+    actual = np.stack([np.cumsum(returns[o : o + horizon]) for o in origins])
+    held = recursive.held_features(scaler, windows, [is_differenced(feature, btc.target) for feature in btc.features])
+    by_horizon = {}
+    for shrink in candidates:
+        scaled = regressor_paths.sample_paths(
+            model, windows, horizon, model_input.close_index, held, btc.backtest.paths, point_scale, spread,
+            btc.forecast.seed, desc=f"location x {shrink:g}, {len(origins)} validation origins",
+            location=location_at(shrink, scaler, model_input.close_index),
+        )
+        paths = 100 * np.cumsum(inverse_column(scaler, scaled, model_input.close_index), axis=-1)
+        by_horizon[shrink] = [
+            float(np.mean(distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]))) for h in range(horizon)
+        ]
+    mean_crps = {shrink: float(np.mean(values)) for shrink, values in by_horizon.items()}
+    best = min(candidates, key=mean_crps.get)
+    logger.info("Location: x %g of the learnt, chosen on %d validation origins (mean CRPS over 1-%d days: %s).",
+                best, len(origins), horizon, ", ".join(f"x {k:g} {v:.3f}" for k, v in mean_crps.items()))
+    return {
+        "shrink": best, "chosen_on": f"{len(origins)} validation origins, horizons 1-{horizon}",
+        "validation_crps": {f"{k:g}": v for k, v in mean_crps.items()},
+        "validation_crps_by_horizon": {f"{k:g}": v for k, v in by_horizon.items()},
+        "validation_actual_return": [float(v) for v in actual.mean(axis=0)],
+    }
+
+
+def location_at(shrink: float, scaler: MinMaxScaler, close_index: int) -> regressor_paths.Location:
+    """``shrink`` on the location of a log-return model scaled by ``scaler``."""
+    zero = scaler.transform(np.zeros((1, scaler.n_features_in_)))[0, close_index]
+    return regressor_paths.Location(shrink, float(zero))
 
 
 def _forward_check(predictive: distributions.Predictive, actual: np.ndarray) -> dict:
@@ -271,6 +319,6 @@ def model_close_paths(model, windows, last_close, scaler, close_index: int, cali
     scaled = regressor_paths.sample_paths(
         model, windows, paths.horizon, close_index, recursive.held_features(scaler, windows, differenced), paths.paths,
         calibration["point_scale"], calibration["spread_factor"], btc.forecast.seed,
-        desc=f"{paths.paths} paths x {len(windows)} origins",
+        desc=f"{paths.paths} paths x {len(windows)} origins", location=location_at(calibration["location"]["shrink"], scaler, close_index),
     )
     return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)

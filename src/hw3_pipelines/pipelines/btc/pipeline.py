@@ -51,7 +51,7 @@ def model_pipeline() -> Pipeline:
             ),
             node(
                 nodes.calibrate_model,
-                ["btc_model", "btc_model_input", "params:btc"],
+                ["btc_model", "btc_model_input", "btc_scaler", "params:btc"],
                 "btc_calibration",
                 name="calibrate_btc_model",
                 tags="training",
@@ -116,7 +116,7 @@ def reporting_pipeline() -> Pipeline:
             node(plots.plot_one_day_bands, ["btc_one_day_forecasts", "params:btc"], "btc_bands_plot", name="plot_btc_one_day_bands"),
             node(
                 report.write_distribution_report,
-                ["btc_distribution_metrics", "btc_metrics", "btc_calibration", "btc_pool", "params:btc"],
+                ["btc_distribution_metrics", "btc_metrics", "btc_calibration", "btc_pool", "btc_backtest", "params:btc"],
                 "btc_distribution_report",
                 name="write_btc_distribution_report",
             ),

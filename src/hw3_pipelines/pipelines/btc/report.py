@@ -3,6 +3,8 @@ better, and a verdict against each baseline with its Diebold-Mariano p-value."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.scoring import BASELINES
 
@@ -18,11 +20,15 @@ NAMES = {
     "pool": "linear pool",
 }
 SIGNIFICANCE = 0.05
+REPORTED_HORIZONS = (1, 7, 14, 30)
 
 
-def write_distribution_report(distribution_metrics: dict, metrics: dict, calibration: dict, pool_weights: dict, btc: BtcParams) -> str:
+def write_distribution_report(
+    distribution_metrics: dict, metrics: dict, calibration: dict, pool_weights: dict, backtest: pd.DataFrame, btc: BtcParams
+) -> str:
     """Markdown from ``btc_distribution_metrics`` (the test period from ``btc_metrics``, the
-    recalibration from ``btc_calibration``, the pool's weights from ``btc_pool``)."""
+    recalibration and location from ``btc_calibration``, the pool's weights from ``btc_pool``,
+    the horizons beyond one day from ``btc_backtest``)."""
     model = distribution_metrics["model"]
     lines = [
         f"# One-day forecasts as distributions: {btc.describe()}",
@@ -72,7 +78,41 @@ def write_distribution_report(distribution_metrics: dict, metrics: dict, calibra
         f"- With adaptive conformal bands (Gibbs and Candès 2021, γ = {btc.calibration.adaptive_gamma:g}; each day's band "
         f"level set from the misses of the days before it): {_calibration(model, 'adaptive_')}"
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _beyond_one_day(backtest, calibration["location"], btc)) + "\n"
+
+
+def _beyond_one_day(backtest: pd.DataFrame, location: dict, btc: BtcParams) -> list[str]:
+    """The walk-forward backtest at a few horizons: the model against the baseline with the
+    lowest CRPS there, and the drift its paths carry against the realised returns."""
+    model = backtest[backtest["forecaster"] == "model"].set_index("horizon")
+    horizons = [h for h in REPORTED_HORIZONS if h in model.index]
+    lines = [
+        "",
+        "## Beyond one day",
+        "",
+        f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
+        "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
+        f"{_location(location)}. Diebold-Mariano p with a HAC variance for the overlapping h-day outcomes.",
+        "",
+        "| days ahead | the model's CRPS ↓ | best baseline | its CRPS ↓ | lowest | p | model's median return (%) | realised mean (%) |",
+        "|---:|---:|---|---:|---|---:|---:|---:|",
+    ]
+    for h in horizons:
+        row = model.loc[h]
+        lowest = "the model" if row["crps"] < row["best_baseline_crps"] else NAMES[row["best_baseline"]]
+        lines.append(
+            f"| {h} | {row['crps']:.3f} | {NAMES[row['best_baseline']]} | {row['best_baseline_crps']:.3f} | {lowest} | "
+            f"{row['dm_p_vs_best_baseline']:.3g} | {row['median_return']:+.2f} | {row['actual_return']:+.2f} |"
+        )
+    return lines
+
+
+def _location(location: dict) -> str:
+    if "validation_crps" not in location:
+        return f"as learnt ({location['chosen_on']})"
+    tried = ", ".join(f"× {shrink} {crps:.3f}" for shrink, crps in location["validation_crps"].items())
+    return (f"the learnt one × {location['shrink']:g}, chosen on {location['chosen_on']} by mean CRPS "
+            f"(tried: {tried})")
 
 
 def _verdict(crps: float, baseline_crps: float, test: dict) -> str:

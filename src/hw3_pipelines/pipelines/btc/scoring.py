@@ -29,7 +29,7 @@ from hw3_pipelines.forecasting.windows import ModelInput
 from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.regressor_ensemble import Regressor, members
 from hw3_pipelines.parameters import BtcParams
-from hw3_pipelines.pipelines.btc.nodes import model_close_paths
+from hw3_pipelines.pipelines.btc.nodes import location_at, model_close_paths
 
 
 def fit_baselines(train_prices: pd.DataFrame, btc: BtcParams) -> dict:
@@ -166,7 +166,8 @@ def _in_returns(step: dict, previous_close, model_input: ModelInput, scaler, btc
 def _model_one_day(model: Regressor, windows, previous_close, model_input: ModelInput, scaler, calibration: dict, btc: BtcParams) -> dict[str, Predictive]:
     """The model's one-day distributions from ``windows``, as shipped (recalibrated when
     ``recalibrate`` is on) and, when it is on, before recalibration."""
-    step = regressor_paths.one_step(model, windows, calibration["point_scale"])
+    location = location_at(calibration["location"]["shrink"], scaler, model_input.close_index)
+    step = regressor_paths.one_step(model, windows, calibration["point_scale"], location=location)
 
     def widened(spread: float) -> Predictive:
         return _in_returns({**step, "scale": step["scale"] * spread}, previous_close, model_input, scaler, btc)
@@ -200,6 +201,7 @@ def backtest_forecasters(
     }
     rows = []
     for h in range(1, horizon + 1):
+        actual = 100 * np.log(actual_close[:, h - 1] / last_close)
         forecasters = {
             "model": Predictive.from_samples(model_returns[:, :, h - 1]),
             "constant_vol": baselines.random_walk(np.full(len(origins), fitted["constant_vol_sigma"]), h),
@@ -207,8 +209,21 @@ def backtest_forecasters(
             **{kind: Predictive.from_samples(paths[:, :, h - 1]) for kind, paths in simulated.items()},
             "har_t": baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h),
         }
-        rows += [_horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()]
+        horizon_rows = {name: _horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()}
+        horizon_rows["model"] |= _against_best_baseline(forecasters, actual, math.ceil(h / stride))
+        rows += horizon_rows.values()
     return pd.DataFrame(rows)
+
+
+def _against_best_baseline(forecasters: dict[str, Predictive], actual: np.ndarray, overlap: int) -> dict:
+    """The model against the baseline with the lowest CRPS at this horizon: Diebold-Mariano
+    on the origins' CRPS, with a HAC variance over ``overlap`` lags, since an h-day outcome
+    shares days with the outcomes of the origins up to h days later."""
+    crps = {name: predictive.crps(actual) for name, predictive in forecasters.items()}
+    best = min((name for name in crps if name != "model"), key=lambda name: crps[name].mean())
+    test = metrics.loss_difference_test(crps["model"], crps[best], horizon=overlap)
+    return {"best_baseline": best, "best_baseline_crps": float(crps[best].mean()),
+            "dm_statistic_vs_best_baseline": test["statistic"], "dm_p_vs_best_baseline": test["p_value"]}
 
 
 def _horizon_row(h: int, name: str, predictive: Predictive, actual_close, last_close, btc: BtcParams) -> dict:
