@@ -148,3 +148,14 @@ def test_an_ensemble_step_becomes_a_mixture_in_return_units():
     widened = mixture.widened(2.0)
     np.testing.assert_allclose(widened.scale, [[0.4, 0.8]])
     assert widened.family == "mixture" and np.array_equal(widened.df, mixture.df)
+
+
+def test_pooled_draws_take_each_forecasters_share():
+    rng = np.random.default_rng(0)
+    low, high = Predictive.normal(np.zeros(3), np.full(3, 1e-9)), Predictive.from_samples(5 + rng.random((3, 800)))
+    pooled = Predictive.pooled_draws([0.25, 0.75], [low, high], 1000, rng)
+    assert pooled.family == "samples" and pooled.samples.shape == (3, 1000)
+    np.testing.assert_allclose((pooled.samples > 2.5).mean(axis=1), 0.75)
+    assert all(len(np.unique(day[day > 2.5])) == 750 for day in pooled.samples)  # no path drawn twice
+    with pytest.raises(ValueError, match="needs 900 of a forecaster that has 800"):
+        Predictive.pooled_draws([0.1, 0.9], [low, high], 1000, rng)

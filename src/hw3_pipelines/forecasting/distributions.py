@@ -68,6 +68,21 @@ class Predictive:
             np.concatenate([w * p.weights for w, p in zip(weights, parts)]),
         )
 
+    @classmethod
+    def pooled_draws(cls, weights, predictives: list[Predictive], m: int, rng: np.random.Generator) -> Predictive:
+        """The linear pool as about ``m`` draws per day, for pools of forecasters known only by
+        draws (paths): each gives its weight's share of them, a sample family that many of its
+        own, never one twice: a repeated draw would bias the ensemble CRPS estimate upward."""
+        parts = []
+        for weight, predictive in zip(weights, predictives):
+            n = round(weight * m)
+            if n:
+                draws = predictive.draw(n, rng)
+                if draws.shape[1] < n:
+                    raise ValueError(f"a pool of {m} draws needs {n} of a forecaster that has {draws.shape[1]}")
+                parts.append(draws[:, rng.choice(draws.shape[1], n, replace=False)] if predictive.family == "samples" else draws)
+        return cls.from_samples(np.concatenate(parts, axis=1))
+
     def as_mixture(self) -> Predictive:
         """The same distributions as a one-component mixture (a mixture stays as it is)."""
         if self.family == "mixture":

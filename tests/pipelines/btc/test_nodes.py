@@ -191,10 +191,13 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     assert windows.X_train.shape[2] == 2
     model, _, calibration = trained(p, windows, scaler)
     future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
-    fitted = scoring.fit_baselines(prices.iloc[: len(prices) - len(windows.X_test)], p)
-    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, p)
+    train = prices.iloc[: len(prices) - len(windows.X_test)]
+    fitted = scoring.fit_baselines(train, p)
+    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
     assert len(future) == 7 and (future["median"] > 0).all()
-    assert len(table) == 5 * (1 + len(BASELINES)) and table["mae"].notna().all()
+    assert len(table) == 5 * (2 + len(BASELINES)) and table["mae"].notna().all()
+    assert ("model" in pool["weights"]) == (target == "log_return")  # a price model's draws stay out of the pool
 
 
 def test_the_location_is_chosen_on_validation_origins_and_each_horizon_tested_against_its_best_baseline():
@@ -204,11 +207,16 @@ def test_the_location_is_chosen_on_validation_origins_and_each_horizon_tested_ag
     location = calibration["location"]
     assert set(location["validation_crps"]) == {"1", "0.5", "0"} and len(location["validation_crps_by_horizon"]["0"]) == 5
     assert location["validation_crps"][f"{location['shrink']:g}"] == min(location["validation_crps"].values())
-    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+    fitted = scoring.fit_baselines(train, p)
+    only_garch = {"weights": {"garch_t": 1.0}}
+    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, only_garch, p)
     for h, rows in table.groupby("horizon"):
-        model_row, rivals = rows[rows["forecaster"] == "model"].iloc[0], rows[rows["forecaster"] != "model"]
-        assert model_row["best_baseline"] == rivals.loc[rivals["crps"].idxmin(), "forecaster"]
-        assert model_row["best_baseline_crps"] == pytest.approx(rivals["crps"].min()) and 0 <= model_row["dm_p_vs_best_baseline"] <= 1
+        by_name = rows.set_index("forecaster")
+        rivals = by_name.loc[list(BASELINES), "crps"]
+        for name in ("model", "pool"):
+            assert by_name.loc[name, "best_baseline"] == rivals.idxmin() and 0 <= by_name.loc[name, "dm_p_vs_best_baseline"] <= 1
+            assert by_name.loc[name, "best_baseline_crps"] == pytest.approx(rivals.min())
+        assert by_name.loc["pool", "crps"] == pytest.approx(by_name.loc["garch_t", "crps"], rel=0.1)  # GARCH-t resampled
 
 
 def test_a_price_model_keeps_its_location():
@@ -249,7 +257,7 @@ def test_backtest_longer_than_the_test_period_names_the_parameter():
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
     with pytest.raises(ParameterError, match="btc.backtest.horizon=100"):
-        scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+        scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), {"weights": {}}, p)
 
 
 @pytest.mark.parametrize(("head", "losses", "scale"), [("point", [0.02, 0.01], "log"), ("student_t", [-0.5, -0.7], "linear")])

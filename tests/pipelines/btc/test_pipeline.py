@@ -42,7 +42,7 @@ def test_pipeline_wiring_on_synthetic_prices(tmp_path):
     SequentialRunner().run(pipeline, catalog)
     metrics = catalog.load("btc_metrics")
     assert metrics["n_test_days"] == 60 and metrics["data"]["provenance"]["source"] == "csv"
-    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5 * (1 + len(BASELINES))
+    assert len(catalog.load("btc_forecast")) == 7 and len(catalog.load("btc_backtest")) == 5 * (2 + len(BASELINES))  # the model, its pool and the baselines
     assert set(catalog.load("btc_distribution_metrics")) == {"model", "model_uncalibrated", *BASELINES, "pool"}
     figures = [name for name in pipeline.all_outputs() if name.endswith("_plot")]
     assert len(figures) == 8
@@ -86,7 +86,7 @@ def test_real_snapshot_end_to_end(finished_run):
     assert pool["fitted_on"]["last_date"] == "2024-03-08" and list(pool["weights"]) == list(BASELINES)  # a price model stays out
     assert scores["pool"]["crps"] <= scores["garch_t"]["crps"] + 0.01
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
-    assert set(backtest["forecaster"]) == {"model", *BASELINES} and backtest["horizon"].max() == 5
+    assert set(backtest["forecaster"]) == {"model", "pool", *BASELINES} and backtest["horizon"].max() == 5
     assert backtest["adaptive_coverage_80"].between(0, 1).all() and {"adaptive_kupiec_p_95"} <= set(backtest.columns)
     one_day = backtest[backtest["horizon"] == 1]
     assert one_day["actual_return"].nunique() == 1  # every forecaster on the same origins

@@ -24,15 +24,17 @@ BACKTEST = pd.DataFrame([
      "dm_p_vs_best_baseline": p, "median_return": median, "actual_return": actual}
     for h, crps, best, p, median, actual in [(1, 1.289, 1.303, 0.31, 0.15, 0.01), (7, 3.516, 3.393, 0.16, 1.13, -0.10),
                                              (14, 5.084, 4.754, 0.055, 2.35, -0.10), (30, 8.152, 7.224, 0.0033, 4.96, -0.34)]
-] + [{"horizon": 1, "forecaster": "garch_t", "origins": 279, "crps": 1.303}])
+] + [{"horizon": h, "forecaster": "pool", "origins": 279, "crps": crps, "dm_p_vs_best_baseline": p}
+      for h, crps, p in [(1, 1.288, 0.3), (7, 3.5, 0.2), (14, 5.0, 0.1), (30, 8.0, 0.01)]]
+  + [{"horizon": 1, "forecaster": "garch_t", "origins": 279, "crps": 1.303}])
 
 
 def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
     text = full_report()
     assert "## Beyond one day" in text and "279 origins" in text
     assert ("the learnt one × 1, chosen on 104 validation origins, horizons 1-30 by mean CRPS (tried: × 1 4.878, × 0 5.081)") in text
-    assert "| 1 | 1.289 | GARCH(1,1)-t | 1.303 | the model | 0.31 | +0.15 | +0.01 |" in text
-    assert "| 30 | 8.152 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | 0.0033 | +4.96 | -0.34 |" in text
+    assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.01 |" in text
+    assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.34 |" in text
 
 
 def test_a_price_model_keeps_its_location_and_says_why():

@@ -18,7 +18,9 @@ def fit_and_score(prices: pd.DataFrame, p):
     windows = nodes.make_windows(train, test, scaler, p)
     model, _, calibration = trained(p, windows, scaler)
     _, report = nodes.evaluate_model(model, windows, scaler, PROVENANCE, p)
-    backtest = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), p)
+    fitted = scoring.fit_baselines(train, p)
+    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    backtest = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
     return report, backtest[backtest["forecaster"] == "model"].reset_index(drop=True)
 
 

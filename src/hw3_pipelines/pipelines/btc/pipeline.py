@@ -92,7 +92,7 @@ def scoring_pipeline() -> Pipeline:
                 ["btc_distribution_metrics", "btc_one_day_forecasts"],
                 name="score_btc_one_day",
             ),
-            node(scoring.backtest_forecasters, shared, "btc_backtest", name="backtest_btc_forecasters"),
+            node(scoring.backtest_forecasters, [*shared[:-1], "btc_pool", "params:btc"], "btc_backtest", name="backtest_btc_forecasters"),
         ],
         tags="inference",
     )

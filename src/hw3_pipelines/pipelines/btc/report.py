@@ -85,6 +85,7 @@ def _beyond_one_day(backtest: pd.DataFrame, location: dict, btc: BtcParams) -> l
     """The walk-forward backtest at a few horizons: the model against the baseline with the
     lowest CRPS there, and the drift its paths carry against the realised returns."""
     model = backtest[backtest["forecaster"] == "model"].set_index("horizon")
+    pool = backtest[backtest["forecaster"] == "pool"].set_index("horizon")
     horizons = [h for h in REPORTED_HORIZONS if h in model.index]
     lines = [
         "",
@@ -92,17 +93,20 @@ def _beyond_one_day(backtest: pd.DataFrame, location: dict, btc: BtcParams) -> l
         "",
         f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
         "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
-        f"{_location(location)}. Diebold-Mariano p with a HAC variance for the overlapping h-day outcomes.",
+        f"{_location(location)}. The linear pool keeps its one-day weights. p: Diebold-Mariano against the best "
+        "baseline, with a HAC variance for the overlapping h-day outcomes.",
         "",
-        "| days ahead | the model's CRPS ↓ | best baseline | its CRPS ↓ | lowest | p | model's median return (%) | realised mean (%) |",
-        "|---:|---:|---|---:|---|---:|---:|---:|",
+        "| days ahead | the model's CRPS ↓ | p | the pool's CRPS ↓ | p | best baseline | its CRPS ↓ | lowest | "
+        "model's median return (%) | realised mean (%) |",
+        "|---:|---:|---:|---:|---:|---|---:|---|---:|---:|",
     ]
     for h in horizons:
-        row = model.loc[h]
-        lowest = "the model" if row["crps"] < row["best_baseline_crps"] else NAMES[row["best_baseline"]]
+        row, pooled = model.loc[h], pool.loc[h]
+        candidates = {"the model": row["crps"], "the pool": pooled["crps"], NAMES[row["best_baseline"]]: row["best_baseline_crps"]}
         lines.append(
-            f"| {h} | {row['crps']:.3f} | {NAMES[row['best_baseline']]} | {row['best_baseline_crps']:.3f} | {lowest} | "
-            f"{row['dm_p_vs_best_baseline']:.3g} | {row['median_return']:+.2f} | {row['actual_return']:+.2f} |"
+            f"| {h} | {row['crps']:.3f} | {row['dm_p_vs_best_baseline']:.3g} | {pooled['crps']:.3f} | "
+            f"{pooled['dm_p_vs_best_baseline']:.3g} | {NAMES[row['best_baseline']]} | {row['best_baseline_crps']:.3f} | "
+            f"{min(candidates, key=candidates.get)} | {row['median_return']:+.2f} | {row['actual_return']:+.2f} |"
         )
     return lines
 

@@ -5,7 +5,7 @@ Forecasters: ``model`` (as the pipeline ships it: recalibrated when ``calibratio
 recalibrate`` is on; a seed ensemble's mixture when ``model.ensemble_size`` > 1),
 ``model_uncalibrated`` (the same before recalibration, one day only), the baselines
 ``constant_vol``, ``ewma``, ``garch_t``, ``gjr_garch_t``, ``egarch_t`` and ``har_t`` (see
-``forecasting.baselines``), and ``pool``, their linear pool (one day only).
+``forecasting.baselines``), and ``pool``, their linear pool.
 """
 
 from __future__ import annotations
@@ -180,11 +180,15 @@ def _model_one_day(model: Regressor, windows, previous_close, model_input: Model
 
 def backtest_forecasters(
     model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
-    prices: pd.DataFrame, fitted: dict, btc: BtcParams,
+    prices: pd.DataFrame, fitted: dict, pool: dict, btc: BtcParams,
 ) -> pd.DataFrame:
     """Walk-forward: from an origin every ``stride`` test days, each forecaster's distribution
     of the cumulative log return 1..H days ahead, scored per horizon over the origins.
-    The point forecast is the distribution's median, turned into a close."""
+    The point forecast is the distribution's median, turned into a close.
+
+    The pool keeps its one-day weights (``fit_pool``) at every horizon: the validation span
+    holds about a dozen non-overlapping 30-day outcomes, too few to fit seven weights per
+    horizon."""
     horizon, stride, n_paths = btc.backtest.horizon, btc.backtest.stride, btc.backtest.paths
     origins = recursive.walk_forward_origins(len(model_input.X_test), horizon, stride)
     if len(origins) == 0:
@@ -209,19 +213,24 @@ def backtest_forecasters(
             **{kind: Predictive.from_samples(paths[:, :, h - 1]) for kind, paths in simulated.items()},
             "har_t": baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h),
         }
+        forecasters["pool"] = Predictive.pooled_draws(
+            list(pool["weights"].values()), [forecasters[name] for name in pool["weights"]], n_paths,
+            np.random.default_rng(btc.scoring.seed + h),
+        )
         horizon_rows = {name: _horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()}
-        horizon_rows["model"] |= _against_best_baseline(forecasters, actual, math.ceil(h / stride))
+        for name in ("model", "pool"):
+            horizon_rows[name] |= _against_best_baseline(name, forecasters, actual, math.ceil(h / stride))
         rows += horizon_rows.values()
     return pd.DataFrame(rows)
 
 
-def _against_best_baseline(forecasters: dict[str, Predictive], actual: np.ndarray, overlap: int) -> dict:
-    """The model against the baseline with the lowest CRPS at this horizon: Diebold-Mariano
+def _against_best_baseline(name: str, forecasters: dict[str, Predictive], actual: np.ndarray, overlap: int) -> dict:
+    """``name`` against the baseline with the lowest CRPS at this horizon: Diebold-Mariano
     on the origins' CRPS, with a HAC variance over ``overlap`` lags, since an h-day outcome
     shares days with the outcomes of the origins up to h days later."""
-    crps = {name: predictive.crps(actual) for name, predictive in forecasters.items()}
-    best = min((name for name in crps if name != "model"), key=lambda name: crps[name].mean())
-    test = metrics.loss_difference_test(crps["model"], crps[best], horizon=overlap)
+    crps = {rival: forecasters[rival].crps(actual) for rival in BASELINES}
+    best = min(crps, key=lambda rival: crps[rival].mean())
+    test = metrics.loss_difference_test(forecasters[name].crps(actual), crps[best], horizon=overlap)
     return {"best_baseline": best, "best_baseline_crps": float(crps[best].mean()),
             "dm_statistic_vs_best_baseline": test["statistic"], "dm_p_vs_best_baseline": test["p_value"]}
 
