@@ -25,3 +25,12 @@ def test_the_summary_leads_with_headline_figures_then_outputs_then_the_mlflow_ru
 def test_a_run_without_reports_or_tracking_says_where_its_files_are():
     saved = {"x": Path("data/test/01_raw/x.csv/v/x.csv"), "y": Path("data/test/02_intermediate/y.csv/v/y.csv")}
     assert run_summary({}, saved, None) == ["Outputs: 2 files under data/test/"]
+
+
+def test_a_verdict_is_printed_as_a_sentence_after_the_figures():
+    outputs = {"btc_distribution_metrics": {"model": {"crps": 18.33, "verdict": "The model's one-day forecasts failed."}}}
+    assert run_summary(outputs, {}, None) == [
+        "Results:",
+        "  btc_distribution_metrics.model.crps = 18.33  (one-day CRPS of the model, % log return, lower is better)",
+        "  The model's one-day forecasts failed.",
+    ]

@@ -15,6 +15,7 @@ HEADLINES = [
     ("btc_distribution_metrics", "pool.crps", "one-day CRPS of the linear pool of the model and the baselines"),
     ("btc_distribution_metrics", "garch_t.crps", "one-day CRPS of GARCH(1,1)-t, the strongest baseline"),
     ("btc_distribution_metrics", "model.coverage_80", "share of days inside the model's 80% band"),
+    ("btc_distribution_metrics", "model.verdict", "what the figures above say"),
     ("hafez_metre_report", "test.hemistich_accuracy", "metre judge, held-out hemistichs judged right"),
     ("hafez_metre_report", "test.ghazal_accuracy", "metre judge, held-out ghazals judged right"),
     ("hafez_metre_report", "held_out_poet.ghazal_accuracy", "metre judge, ghazals of a poet never trained on"),
@@ -39,6 +40,8 @@ def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_ru
         value = _lookup(outputs.get(dataset), key)
         if isinstance(value, float):
             lines.append(f"  {dataset}.{key} = {value:.4g}  ({meaning})")
+        elif isinstance(value, str):
+            lines.append(f"  {value}")
     if len(lines) == 1:
         lines = []
     reports = sorted(str(path) for path in saved_files.values() if path.suffix == ".md")

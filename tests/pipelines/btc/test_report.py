@@ -4,7 +4,7 @@ import pandas as pd
 
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.report import write_distribution_report
-from hw3_pipelines.pipelines.btc.scoring import BASELINES
+from hw3_pipelines.pipelines.btc.scoring import BASELINES, _verdict
 from tests.conftest import conf_parameters
 
 
@@ -39,7 +39,7 @@ def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
 
 def test_a_price_model_keeps_its_location_and_says_why():
     calibration = {"spread_factor": 1.0, "location": {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}}
-    metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}}
+    metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}, "verdict": "-"}
                for name in [*BASELINES, "model", "pool"]}
     dates = {"test_start": "a", "test_end": "b", "n_test_days": 1}
     text = write_distribution_report(metrics, dates, calibration, {"weights": {"model": 1.0}}, BACKTEST,
@@ -51,6 +51,7 @@ def full_report() -> str:
     model = {**scores(1.29), **{f"crps_dm_vs_{b}": dm(s, p, q) for b, s, p, q in
                                 [("constant_vol", -4.0, 1e-4, 5e-5), ("ewma", -1.9, 0.054, 0.027), ("garch_t", 0.2, 0.53, 0.6),
                                  ("gjr_garch_t", 0.3, 0.5, 0.6), ("egarch_t", 0.3, 0.5, 0.6), ("har_t", 2.1, 0.036, 0.98)]},
+             "verdict": "The model's one-day CRPS is 1.2900 against the best baseline's.",
              "members": {"crps": {"42": 1.30, "43": 1.31}, "crps_mean": 1.305, "crps_std": 0.00707,
                          "mixture_dm_vs_member": {"42": dm(0.5, 0.6, 0.7), "43": dm(-2.5, 0.012, 0.006)}}}
     pool = {**scores(1.285), **{f"crps_dm_vs_{b}": dm(-1.0, 0.3, 0.15) for b in [*BASELINES, "model"]}}
@@ -66,6 +67,7 @@ def full_report() -> str:
 
 def test_each_baseline_gets_a_verdict_with_its_p_value():
     text = full_report()
+    assert text.splitlines()[2] == "**The model's one-day CRPS is 1.2900 against the best baseline's.**"
     assert "CRPS (% log return) ↓" in text and "↓: lower is better" in text and "866" in text
     assert "| constant volatility | 1.4200 | 1,136 | 0.950 | 1e-09 |" in text
     assert ("- Against constant volatility: **better**: CRPS 1.2900 against 1.4200 (-9.2%), Diebold-Mariano p = 0.0001, "
@@ -84,3 +86,18 @@ def test_each_baseline_gets_a_verdict_with_its_p_value():
     assert "- Calibration: **calibrated**: the 80% band holds 0.800 of outcomes (Kupiec p = 0.5)" in text
     assert ("γ = 0.005; each day's band level set from the misses of the days before it): **not calibrated**: "
             "the 80% band holds 0.790 of outcomes (Kupiec p = 0.4); the 95% band holds 0.940 of outcomes (Kupiec p = 0.01).") in text
+
+
+def test_the_verdict_says_why_a_price_model_failed_and_what_to_run():
+    report = {name: {"crps": 1.30} for name in BASELINES} | {"model": {"crps": 18.33, "coverage_80": 0.159}}
+    verdict = _verdict(report, BtcParams.model_validate(conf_parameters("btc")))
+    assert verdict.startswith("The model's one-day forecasts failed: CRPS 18.33 against constant volatility's 1.300, its 80% band holding 16%")
+    assert "cannot forecast prices above the training range" in verdict and "`kedro run --pipeline btc --env distribution`" in verdict
+
+
+def test_the_verdict_of_a_close_model_gives_its_test():
+    report = {name: {"crps": 1.31} for name in BASELINES} | {"garch_t": {"crps": 1.3035}}
+    report["model"] = {"crps": 1.3029, "crps_dm_vs_garch_t": dm(-0.8, 0.88, 0.44)}
+    assert _verdict(report, BtcParams.model_validate(conf_parameters("btc"))) == (
+        "The model's one-day CRPS is 1.3029 against the best baseline's (GARCH(1,1)-t) 1.3035: lower, not significantly "
+        "(Diebold-Mariano p = 0.88).")

@@ -73,6 +73,18 @@ class _Baselines:
 
 # the forecasters fitted on training days only
 BASELINES = ("constant_vol", "ewma", *baselines.VOLATILITY_MODELS, "har_t")
+NAMES = {
+    "model": "the model",
+    "model_uncalibrated": "the model before recalibration",
+    "constant_vol": "constant volatility",
+    "ewma": "EWMA random walk",
+    "garch_t": "GARCH(1,1)-t",
+    "gjr_garch_t": "GJR-GARCH(1,1)-t",
+    "egarch_t": "EGARCH(1,1)-t",
+    "har_t": "HAR on the daily range, t",
+    "pool": "linear pool",
+}
+FAILED = 1.5  # a model whose one-day CRPS is this many times the best baseline's has failed
 
 
 def fit_pool(
@@ -131,7 +143,25 @@ def score_one_day(
     report["pool"]["crps_dm_vs_model"] = _dm(table["pool_crps"], table["model_crps"])
     if btc.model.ensemble_size > 1:
         report["model"]["members"] = _members_crps(model, model_input, scaler, calibration, actual, btc)
+    report["model"]["verdict"] = _verdict(report, btc)
     return report, table
+
+
+def _verdict(report: dict, btc: BtcParams) -> str:
+    """One sentence a newcomer reads without the README: the model against the best
+    baseline, and where it failed, why and which command does better."""
+    best = min(BASELINES, key=lambda name: report[name]["crps"])
+    model, baseline = report["model"]["crps"], report[best]["crps"]
+    if model > FAILED * baseline:
+        why = (" a model of scaled price levels cannot forecast prices above the training range, where its forecasts "
+               "saturate;" if btc.target == "price" else "")
+        return (f"The model's one-day forecasts failed: CRPS {model:.2f} against {NAMES[best]}'s {baseline:.3f}, its 80% band "
+                f"holding {report['model']['coverage_80']:.0%} of days;{why} `kedro run --pipeline btc --env distribution` "
+                "forecasts daily returns with a seed ensemble and ties GARCH.")
+    test = report["model"][f"crps_dm_vs_{best}"]
+    significance = "significantly" if test["p_value"] < 0.05 else "not significantly"
+    return (f"The model's one-day CRPS is {model:.4f} against the best baseline's ({NAMES[best]}) {baseline:.4f}: "
+            f"{'lower' if model < baseline else 'higher'}, {significance} (Diebold-Mariano p = {test['p_value']:.2g}).")
 
 
 def _dm(loss: pd.Series, baseline_loss: pd.Series) -> dict:
