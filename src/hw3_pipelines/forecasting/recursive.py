@@ -16,11 +16,16 @@ def held_features(scaler: MinMaxScaler, windows: np.ndarray, differenced: list[b
     last value, or no change for a differenced feature (a log return). The target column is
     overwritten on every step."""
     held = windows[:, -1, :].copy()
-    no_change = scaler.transform(np.zeros((1, scaler.n_features_in_)))[0]
+    zero = no_change(scaler)
     for column, is_difference in enumerate(differenced):
         if is_difference:
-            held[:, column] = no_change[column]
+            held[:, column] = zero[column]
     return held
+
+
+def no_change(scaler: MinMaxScaler) -> np.ndarray:
+    """Each feature's scaled value of zero: no change, for a differenced feature."""
+    return scaler.transform(np.zeros((1, scaler.n_features_in_)))[0]
 
 
 def to_close_paths(outputs: np.ndarray, last_close: np.ndarray, target: str) -> np.ndarray:

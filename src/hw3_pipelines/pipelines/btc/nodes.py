@@ -216,15 +216,14 @@ def _choose_location(model: Regressor, model_input: ModelInput, scaler: MinMaxSc
     windows = model_input.X_train[-n_val:][origins]
     returns = 100 * inverse_column(scaler, model_input.y_train[-n_val:].astype("float64"), model_input.close_index)
     actual = np.stack([np.cumsum(returns[o : o + horizon]) for o in origins])
-    held = recursive.held_features(scaler, windows, [is_differenced(feature, btc.target) for feature in btc.features])
     by_horizon = {}
     for shrink in candidates:
-        scaled = regressor_paths.sample_paths(
-            model, windows, horizon, model_input.close_index, held, btc.backtest.paths, point_scale, spread,
-            btc.forecast.seed, desc=f"location x {shrink:g}, {len(origins)} validation origins",
-            location=location_at(shrink, scaler, model_input.close_index),
+        trial = {"point_scale": point_scale, "spread_factor": spread, "location": {"shrink": shrink}}
+        closes = model_close_paths(
+            model, windows, np.ones(len(origins)), scaler, model_input.close_index, trial, btc,
+            btc.backtest.model_copy(update={"horizon": horizon}),
         )
-        paths = 100 * np.cumsum(inverse_column(scaler, scaled, model_input.close_index), axis=-1)
+        paths = 100 * np.log(closes)  # cumulative log returns from a close of 1
         by_horizon[shrink] = [
             float(np.mean(distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]))) for h in range(horizon)
         ]
@@ -242,8 +241,7 @@ def _choose_location(model: Regressor, model_input: ModelInput, scaler: MinMaxSc
 
 def location_at(shrink: float, scaler: MinMaxScaler, close_index: int) -> regressor_paths.Location:
     """``shrink`` on the location of a log-return model scaled by ``scaler``."""
-    zero = scaler.transform(np.zeros((1, scaler.n_features_in_)))[0, close_index]
-    return regressor_paths.Location(shrink, float(zero))
+    return regressor_paths.Location(shrink, float(recursive.no_change(scaler)[close_index]))
 
 
 def _forward_check(predictive: distributions.Predictive, actual: np.ndarray) -> dict:
