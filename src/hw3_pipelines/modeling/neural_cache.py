@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from hw3_pipelines.modeling.char_lm import CharLM, next_char_segments
+from hw3_pipelines.modeling.char_lm import CharLM, next_char_segments, target_mask
 
 
 @dataclass(frozen=True)
@@ -138,13 +138,7 @@ def cache_nats(
     cache = NeuralCache(settings, probs.shape[1], newline)
     inputs, targets = ids[:-1].tolist(), ids[1:].tolist()
     mixed = cache.mix(hidden, probs, inputs, targets)
-    return _mean_scored(-torch.log(mixed[torch.arange(len(targets)), ids[1:]]), scored)
-
-
-def _mean_scored(losses: torch.Tensor, scored: torch.Tensor | None) -> float:
-    """The mean of per-target losses (every character's but the first) over those ``scored``
-    marks, or over all of them."""
-    return float((losses if scored is None else losses[scored[1:]]).mean())
+    return float(-torch.log(mixed[torch.arange(len(targets)), ids[1:]])[target_mask(ids, scored).to(ids.device)].mean())
 
 
 def tune_cache(
@@ -159,6 +153,6 @@ def tune_cache(
         for w, s in itertools.product(weights, sharpness)
     }
     best = min(losses, key=losses.get)
-    without = _mean_scored(-torch.log(probs[torch.arange(len(ids) - 1), ids[1:]]), scored)
+    without = float(-torch.log(probs[torch.arange(len(ids) - 1), ids[1:]])[target_mask(ids, scored).to(ids.device)].mean())
     grid = {f"{w},{s}": loss for (w, s), loss in losses.items()}
     return CacheSettings(*best), {"tune_nats_per_char_without_cache": without, "tune_nats_per_char": losses[best], "grid": grid}
