@@ -72,7 +72,7 @@ def _asked_ending(line: int, form: FormHeader) -> tuple[str, tuple[str, ...]] | 
     hemistichs of the matla and the second of every later couplet end in its qafiya and
     radif."""
     if (line == 0 or line % 2) and (form.qafiya or form.radif):
-        return form.qafiya, tuple(form.radif.split())
+        return form.qafiya, form.refrain
     return None
 
 

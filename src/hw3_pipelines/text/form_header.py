@@ -37,6 +37,11 @@ class FormHeader:
     radif: str  # words separated by spaces, "" for none
     couplets: int
 
+    @property
+    def refrain(self) -> tuple[str, ...]:
+        """The radif's words, as ``text.ghazal``'s form finder takes them."""
+        return tuple(self.radif.split())
+
     def text(self) -> str:
         fields = (feet(self.metre), self.qafiya, self.radif, str(self.couplets))
         return OPEN + FIELD.join(fields) + CLOSE
@@ -75,7 +80,6 @@ def scored_mask(text: str) -> np.ndarray:
             mask[start : start + len(line) + 1] = False
         start += len(line) + 1
     return mask
-
 
 
 def strip_headers(text: str) -> str:

@@ -213,10 +213,10 @@ def asked_form_report(poems: list[list[str]], requests: list[FormHeader]) -> dic
     end in the asked qafiya and radif; later couplets whose second hemistich ends in the
     asked radif (where one is asked) and in the qafiya before it; couplets written against
     couplets asked."""
-    matlas = [len(poem) >= 2 and all(keeps_form(line, r.qafiya, tuple(r.radif.split())) for line in poem[:2]) for poem, r in zip(poems, requests)]
+    matlas = [len(poem) >= 2 and all(keeps_form(line, r.qafiya, r.refrain) for line in poem[:2]) for poem, r in zip(poems, requests)]
     later = [(poem[k], r) for poem, r in zip(poems, requests) for k in range(3, len(poem), 2)]
-    radif_kept = [keeps_form(line, "", tuple(r.radif.split())) for line, r in later if r.radif]
-    rhyme_kept = [keeps_form(line, r.qafiya, tuple(r.radif.split())) for line, r in later if r.qafiya or r.radif]
+    radif_kept = [keeps_form(line, "", r.refrain) for line, r in later if r.radif]
+    rhyme_kept = [keeps_form(line, r.qafiya, r.refrain) for line, r in later if r.qafiya or r.radif]
     written = [len(poem) // 2 for poem in poems]
     asked = [r.couplets for r in requests]
     return {
