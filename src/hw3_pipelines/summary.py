@@ -37,7 +37,7 @@ def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_ru
     saved by dataset name; ``mlflow_run``: its MLflow run id, if tracked, in ``tracking_uri``."""
     lines = ["Results:"]
     for dataset, key, meaning in HEADLINES:
-        value = _lookup(outputs.get(dataset), key)
+        value = lookup(outputs.get(dataset), key)
         if isinstance(value, float):
             lines.append(f"  {dataset}.{key} = {value:.4g}  ({meaning})")
         elif isinstance(value, str):
@@ -55,7 +55,8 @@ def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_ru
     return lines
 
 
-def _lookup(report: Any, key: str) -> Any:
+def lookup(report: Any, key: str) -> Any:
+    """The value at a dotted ``key`` (``"model.crps"``) of a nested report, or None."""
     for part in key.split("."):
         if not isinstance(report, dict) or part not in report:
             return None

@@ -30,6 +30,12 @@ def feet(metre: str | None) -> str:
     return metre.split("(")[0].strip() if metre else UNKNOWN_METRE
 
 
+def traditional_name(metre: str) -> str:
+    """The part of Ganjoor's name in brackets: ``"فاعلاتن فاعلاتن فاعلن (رمل مسدس محذوف)"`` →
+    ``"رمل مسدس محذوف"``."""
+    return metre[len(feet(metre)) :].strip(" ()")
+
+
 @dataclass(frozen=True)
 class FormHeader:
     metre: str | None  # in Ganjoor's naming; None when unknown

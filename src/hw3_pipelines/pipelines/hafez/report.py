@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from hw3_pipelines.modeling.char_lm import describe
 from hw3_pipelines.parameters import HafezParams
-from hw3_pipelines.text.form_header import feet
+from hw3_pipelines.summary import lookup
+from hw3_pipelines.text.form_header import feet, traditional_name
 
 SIGNIFICANCE = 0.05
 EVALUATIONS = [
@@ -100,7 +101,7 @@ def _ghazals(report: dict) -> list[str]:
         "|---|" + "---:|" * (len(strategies) + 1),
     ]
     for label, key, divan_value in rows:
-        values = [_value(_lookup(report[name], key), key) for name in strategies]
+        values = [_value(lookup(report[name], key), key) for name in strategies]
         lines.append(f"| {label} | " + " | ".join(values) + f" | {divan_value} |")
     for name in strategies:
         lines += ["", f"### {STRATEGY_NAMES[name]}", ""]
@@ -114,7 +115,7 @@ def _ghazal(number: int, poem: dict) -> list[str]:
     asked = request["metre"]
     radif = request["radif"] or "none"
     lines = [
-        f"{number}. asked: {feet(asked)} ({_name(asked)}), qafiya {request['qafiya'] or 'none'}, radif {radif}, "
+        f"{number}. asked: {feet(asked)} ({traditional_name(asked) if asked else 'unknown'}), qafiya {request['qafiya'] or 'none'}, radif {radif}, "
         f"{request['couplets']} couplets; written: {poem['couplets']} couplets",
         "",
         "   ```",
@@ -123,16 +124,6 @@ def _ghazal(number: int, poem: dict) -> list[str]:
         mark = "✓" if hemistich["judged"] == asked else f"✗ {feet(hemistich['judged'])}"
         lines.append(f"   {hemistich['text']}    {mark}")
     return lines + ["   ```", ""]
-
-
-def _name(metre: str | None) -> str:
-    return metre[len(feet(metre)) :].strip(" ()") if metre else "unknown"
-
-
-def _lookup(report: dict, key: str):
-    for part in key.split("."):
-        report = report.get(part) if isinstance(report, dict) else None
-    return report
 
 
 def _value(value, key: str) -> str:

@@ -27,7 +27,13 @@ from hw3_pipelines.modeling.neural_cache import NeuralCache
 from hw3_pipelines.modeling.verse_writer import FreeLine, MetreAwareLine, write_poem
 from hw3_pipelines.parameters import HafezParams, HafezSample
 from hw3_pipelines.progress import Progress
-from hw3_pipelines.text.form_header import HEADER_CHARS, FormHeader, feet, headed_text
+from hw3_pipelines.text.form_header import (
+    HEADER_CHARS,
+    FormHeader,
+    feet,
+    headed_text,
+    traditional_name,
+)
 from hw3_pipelines.text.ghazal import form_report, keeps_form
 from hw3_pipelines.text.metres import OTHER
 from hw3_pipelines.text.normalize import normalize_line
@@ -112,7 +118,7 @@ def resolve_metre(name: str, metres: list[str]) -> str | None:
         return None
     wanted = " ".join(name.split())
     for metre in metres:
-        if metre != OTHER and wanted in (metre, feet(metre), metre[len(feet(metre)) :].strip(" ()")):
+        if metre != OTHER and wanted in (metre, feet(metre), traditional_name(metre)):
             return metre
     choices = "; ".join(feet(metre) for metre in metres if metre != OTHER)
     raise ParameterError(f"hafez.sample.metre {name!r} is not a metre the judge knows; use any, or one of: {choices}")
