@@ -86,6 +86,9 @@ class BtcCalibration(Strict):
     # factors on the model's location as a log return (1: as learnt, 0: no change); the one with
     # the lowest CRPS over horizons 1..backtest.horizon at origins inside the validation windows is kept
     location_shrink: Annotated[list[Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]
+    # factors on the paths' spread at the last horizon (1 on the first day, linear between); chosen
+    # like the location, after it, on the same origins
+    path_spread: Annotated[list[PositiveFloat], Field(min_length=1)]
 
 
 class BtcBaselines(Strict):

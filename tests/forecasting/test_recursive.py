@@ -7,6 +7,7 @@ from hw3_pipelines.forecasting.recursive import (
     band_quantiles,
     held_features,
     to_close_paths,
+    widen_paths,
 )
 
 
@@ -24,6 +25,14 @@ def test_log_returns_compound_from_the_last_close():
 
 def test_price_draws_below_zero_are_no_prices():
     assert (to_close_paths(np.array([[[-5.0, 3.0]]]), np.array([1.0]), "price") > 0).all()
+
+
+def test_path_spread_grows_from_one_on_the_first_day_to_its_factor_and_keeps_the_median():
+    closes = np.exp(np.array([[[0.0, 0.0, 0.0, 0.0], [1.0, 2.0, 3.0, 4.0], [-1.0, -2.0, -3.0, -4.0]]]))
+    widened = widen_paths(closes, 2.0, horizon=3)
+    np.testing.assert_allclose(np.log(widened[0, 1]), [1.0, 3.0, 6.0, 8.0])  # x 1, 1.5, 2, then kept at 2
+    np.testing.assert_allclose(np.log(widened[0, 0]), 0.0, atol=1e-12)
+    np.testing.assert_allclose(widen_paths(closes, 1.0, horizon=3), closes)
 
 
 def test_bands_are_ordered():

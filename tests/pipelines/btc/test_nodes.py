@@ -200,13 +200,17 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     assert ("model" in pool["weights"]) == (target == "log_return")  # a price model's draws stay out of the pool
 
 
-def test_the_location_is_chosen_on_validation_origins_and_each_horizon_tested_against_its_best_baseline():
-    p = params(target="log_return", model={"head": "student_t"}, calibration={"location_shrink": [1.0, 0.5, 0.0]})
+def test_the_location_and_path_spread_are_chosen_on_validation_origins_and_each_horizon_tested_against_its_best_baseline():
+    p = params(target="log_return", model={"head": "student_t"},
+               calibration={"location_shrink": [1.0, 0.5, 0.0], "path_spread": [0.5, 1.0, 2.0]})
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
-    location = calibration["location"]
+    location, path_spread = calibration["location"], calibration["path_spread"]
     assert set(location["validation_crps"]) == {"1", "0.5", "0"} and len(location["validation_crps_by_horizon"]["0"]) == 5
     assert location["validation_crps"][f"{location['shrink']:g}"] == min(location["validation_crps"].values())
+    assert set(path_spread["validation_crps"]) == {"0.5", "1", "2"} and path_spread["horizon"] == 5
+    assert path_spread["validation_crps"][f"{path_spread['factor']:g}"] == min(path_spread["validation_crps"].values())
+    assert path_spread["validation_crps"]["1"] == location["validation_crps"][f"{location['shrink']:g}"]
     fitted = scoring.fit_baselines(train, p)
     only_garch = {"weights": {"garch_t": 1.0}}
     table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, only_garch, p)
@@ -219,10 +223,13 @@ def test_the_location_is_chosen_on_validation_origins_and_each_horizon_tested_ag
         assert by_name.loc["pool", "crps"] == pytest.approx(by_name.loc["garch_t", "crps"], rel=0.1)  # GARCH-t resampled
 
 
-def test_a_price_model_keeps_its_location():
+def test_a_price_model_keeps_its_paths():
     p = params(target="price")
     *_, scaler, windows = prepared(p)
-    assert trained(p, windows, scaler)[2]["location"] == {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}
+    calibration = trained(p, windows, scaler)[2]
+    kept = "none: a price model's paths are kept as learnt"
+    assert calibration["location"] == {"shrink": 1.0, "chosen_on": kept}
+    assert calibration["path_spread"] == {"factor": 1.0, "horizon": 5, "chosen_on": kept}
 
 
 @pytest.mark.parametrize("head", ["gaussian", "student_t"])

@@ -19,6 +19,8 @@ def dm(statistic: float, p_value: float, lower: float) -> dict:
 
 
 LOCATION = {"shrink": 1.0, "chosen_on": "104 validation origins, horizons 1-30", "validation_crps": {"1": 4.878, "0": 5.081}}
+PATH_SPREAD = {"factor": 0.9, "horizon": 30, "chosen_on": "104 validation origins, horizons 1-30",
+               "validation_crps": {"0.9": 4.801, "1": 4.878}}
 BACKTEST = pd.DataFrame([
     {"horizon": h, "forecaster": "model", "origins": 279, "crps": crps, "best_baseline": "garch_t", "best_baseline_crps": best,
      "dm_p_vs_best_baseline": p, "median_return": median, "actual_return": actual}
@@ -32,19 +34,24 @@ BACKTEST = pd.DataFrame([
 def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
     text = full_report()
     assert "## Beyond one day" in text and "279 origins" in text
-    assert ("the learnt one × 1, chosen on 104 validation origins, horizons 1-30 by mean CRPS (tried: × 1 4.878, × 0 5.081)") in text
+    assert ("the learnt one × 1, chosen on 104 validation origins, horizons 1-30 by mean CRPS (tried: × 1 4.878, × 0 5.081); "
+            "the spread of its paths is × 0.9 at 30 days (× 1 on the first, linear between), chosen on 104 validation origins, "
+            "horizons 1-30 by mean CRPS (tried: × 0.9 4.801, × 1 4.878).") in text
     assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.01 |" in text
     assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.34 |" in text
 
 
-def test_a_price_model_keeps_its_location_and_says_why():
-    calibration = {"spread_factor": 1.0, "location": {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}}
+def test_a_price_model_keeps_its_paths_and_says_why():
+    kept = "none: a price model's paths are kept as learnt"
+    calibration = {"spread_factor": 1.0, "location": {"shrink": 1.0, "chosen_on": kept},
+                   "path_spread": {"factor": 1.0, "horizon": 30, "chosen_on": kept}}
     metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}, "verdict": "-"}
                for name in [*BASELINES, "model", "pool"]}
     dates = {"test_start": "a", "test_end": "b", "n_test_days": 1}
     text = write_distribution_report(metrics, dates, calibration, {"weights": {"model": 1.0}}, BACKTEST,
                                      BtcParams.model_validate(conf_parameters("btc")))
-    assert "is as learnt (none: a price model's location is kept as learnt)" in text
+    assert ("is as learnt (none: a price model's paths are kept as learnt); the spread of its paths is as learnt (none: a "
+            "price model's paths are kept as learnt).") in text
 
 
 def full_report() -> str:
@@ -61,7 +68,7 @@ def full_report() -> str:
     weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001}}
     calibration = {"spread_factor": 1.0, "forward_check": {"first_half_factor": 0.836, "second_half_crps_before": 0.01893,
                                                           "second_half_crps_after": 0.01899, "transfers": False},
-                   "location": LOCATION}
+                   "location": LOCATION, "path_spread": PATH_SPREAD}
     return write_distribution_report(metrics, dates, calibration, weights, BACKTEST, BtcParams.model_validate(conf_parameters("btc")))
 
 

@@ -177,8 +177,8 @@ def calibrate_model(model: Regressor, model_input: ModelInput, scaler: MinMaxSca
     A factor fitted on one stretch of days need not hold on the next (calm months narrow it
     for the turbulent ones after), so it is first tested forward inside the validation
     windows: fitted on their first half, it must lower the CRPS of the second half.
-    Otherwise, or when ``recalibrate`` is off, the factor is 1. Then the location: see
-    ``_choose_location``."""
+    Otherwise, or when ``recalibrate`` is off, the factor is 1. Then the location and the
+    spread of multi-day paths: see ``_choose_paths``."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     windows, actual = model_input.X_train[-n_val:], model_input.y_train[-n_val:].astype("float64")
     point_scale = float(np.std(regressor_paths.predict(model, windows) - actual))
@@ -196,46 +196,56 @@ def calibrate_model(model: Regressor, model_input: ModelInput, scaler: MinMaxSca
             "crps_scaled": float(np.mean(predictive.crps(actual))),
             "coverage_80": float(np.mean((actual >= lower) & (actual <= upper))),
         }
-    report["location"] = _choose_location(model, model_input, scaler, point_scale, spread, btc)
+    report["location"], report["path_spread"] = _choose_paths(model, model_input, scaler, point_scale, spread, btc)
     return report
 
 
-def _choose_location(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, point_scale: float, spread: float, btc: BtcParams) -> dict:
-    """The factor on the model's location (``calibration.location_shrink``) whose paths give
-    the lowest CRPS of the cumulative log return, averaged over horizons 1..H and over
+def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, point_scale: float, spread: float, btc: BtcParams) -> tuple[dict, dict]:
+    """The factor on the model's location (``calibration.location_shrink``), then the factor
+    on its paths' spread (``calibration.path_spread``), each the one whose paths give the
+    lowest CRPS of the cumulative log return, averaged over horizons 1..H and over
     walk-forward origins inside the validation windows (every ``backtest.stride`` days, H
-    shortened to the windows there are). So the drift a path compounds is chosen on the last
-    training days, never the test days. A price model's location stays as learnt: a level
-    has no return to shrink."""
-    candidates = btc.calibration.location_shrink
+    shortened to the windows there are). So the drift a path compounds and the width its
+    fan grows to are chosen on the last training days, never the test days. A price model
+    keeps both as learnt: a level has no return to shrink."""
     if btc.target == "price":
-        return {"shrink": 1.0, "chosen_on": "none: a price model's location is kept as learnt"}
+        kept = "none: a price model's paths are kept as learnt"
+        return {"shrink": 1.0, "chosen_on": kept}, {"factor": 1.0, "horizon": btc.backtest.horizon, "chosen_on": kept}
     n_val = model_input.validation_count(btc.training.val_fraction)
     horizon = min(btc.backtest.horizon, n_val)
     origins = recursive.walk_forward_origins(n_val, horizon, btc.backtest.stride)
     windows = model_input.X_train[-n_val:][origins]
     returns = 100 * inverse_column(scaler, model_input.y_train[-n_val:].astype("float64"), model_input.close_index)
     actual = np.stack([np.cumsum(returns[o : o + horizon]) for o in origins])
-    by_horizon = {}
-    for shrink in candidates:
-        trial = {"point_scale": point_scale, "spread_factor": spread, "location": {"shrink": shrink}}
-        closes = model_close_paths(
+    chosen_on = f"{len(origins)} validation origins, horizons 1-{horizon}"
+
+    def crps_by_horizon(closes: np.ndarray) -> list[float]:
+        paths = 100 * np.log(closes)  # cumulative log returns from a close of 1
+        return [float(np.mean(distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]))) for h in range(horizon)]
+
+    closes = {}
+    for shrink in btc.calibration.location_shrink:
+        trial = {"point_scale": point_scale, "spread_factor": spread, "location": {"shrink": shrink}, "path_spread": {"factor": 1.0}}
+        closes[shrink] = model_close_paths(
             model, windows, np.ones(len(origins)), scaler, model_input.close_index, trial, btc,
             btc.backtest.model_copy(update={"horizon": horizon}),
         )
-        paths = 100 * np.log(closes)  # cumulative log returns from a close of 1
-        by_horizon[shrink] = [
-            float(np.mean(distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]))) for h in range(horizon)
-        ]
-    mean_crps = {shrink: float(np.mean(values)) for shrink, values in by_horizon.items()}
-    best = min(candidates, key=mean_crps.get)
-    logger.info("Location: x %g of the learnt, chosen on %d validation origins (mean CRPS over 1-%d days: %s).",
-                best, len(origins), horizon, ", ".join(f"x {k:g} {v:.3f}" for k, v in mean_crps.items()))
-    return {
-        "shrink": best, "chosen_on": f"{len(origins)} validation origins, horizons 1-{horizon}",
+    shrink, location = _lowest("Location: x %g of the learnt", {k: crps_by_horizon(c) for k, c in closes.items()}, chosen_on)
+    location = {"shrink": shrink, **location, "validation_actual_return": [float(v) for v in actual.mean(axis=0)]}
+    by_factor = {f: crps_by_horizon(recursive.widen_paths(closes[shrink], f, horizon)) for f in btc.calibration.path_spread}
+    factor, path_spread = _lowest("Path spread: x %g at the last horizon", by_factor, chosen_on)
+    return location, {"factor": factor, "horizon": horizon, **path_spread}
+
+
+def _lowest(what: str, by_horizon: dict[float, list[float]], chosen_on: str) -> tuple[float, dict]:
+    """The candidate with the lowest CRPS averaged over horizons, and every candidate's figures."""
+    mean_crps = {candidate: float(np.mean(values)) for candidate, values in by_horizon.items()}
+    best = min(mean_crps, key=mean_crps.get)
+    logger.info(what + ", chosen on %s (mean CRPS: %s).", best, chosen_on, ", ".join(f"x {k:g} {v:.3f}" for k, v in mean_crps.items()))
+    return best, {
+        "chosen_on": chosen_on,
         "validation_crps": {f"{k:g}": v for k, v in mean_crps.items()},
         "validation_crps_by_horizon": {f"{k:g}": v for k, v in by_horizon.items()},
-        "validation_actual_return": [float(v) for v in actual.mean(axis=0)],
     }
 
 
@@ -311,7 +321,7 @@ def forecast_prices(
 
 def model_close_paths(model, windows, last_close, scaler, close_index: int, calibration: dict, btc: BtcParams, paths) -> np.ndarray:
     """The model's closes along sampled recursive paths from each window, ``(origins, paths,
-    horizon)``, with the spread ``calibration`` set and ``paths`` (a forecast or backtest
+    horizon)``, with the spread, location and path spread ``calibration`` set and ``paths`` (a forecast or backtest
     parameter group) giving horizon, number of paths and seed."""
     differenced = [is_differenced(feature, btc.target) for feature in btc.features]
     scaled = regressor_paths.sample_paths(
@@ -319,4 +329,6 @@ def model_close_paths(model, windows, last_close, scaler, close_index: int, cali
         calibration["point_scale"], calibration["spread_factor"], btc.forecast.seed,
         desc=f"{paths.paths} paths x {len(windows)} origins", location=location_at(calibration["location"]["shrink"], scaler, close_index),
     )
-    return recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)
+    closes = recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)
+    widening = calibration["path_spread"]
+    return closes if widening["factor"] == 1 else recursive.widen_paths(closes, widening["factor"], widening["horizon"])

@@ -69,10 +69,10 @@ def write_distribution_report(
         f"- With adaptive conformal bands (Gibbs and Candès 2021, γ = {btc.calibration.adaptive_gamma:g}; each day's band "
         f"level set from the misses of the days before it): {_calibration(model, 'adaptive_')}"
     )
-    return "\n".join(lines + _beyond_one_day(backtest, calibration["location"], btc)) + "\n"
+    return "\n".join(lines + _beyond_one_day(backtest, calibration, btc)) + "\n"
 
 
-def _beyond_one_day(backtest: pd.DataFrame, location: dict, btc: BtcParams) -> list[str]:
+def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -> list[str]:
     """The walk-forward backtest at a few horizons: the model against the baseline with the
     lowest CRPS there, and the drift its paths carry against the realised returns."""
     model = backtest[backtest["forecaster"] == "model"].set_index("horizon")
@@ -84,7 +84,8 @@ def _beyond_one_day(backtest: pd.DataFrame, location: dict, btc: BtcParams) -> l
         "",
         f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
         "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
-        f"{_location(location)}. The linear pool keeps its one-day weights. p: Diebold-Mariano against the best "
+        f"{_location(calibration['location'])}; the spread of its paths {_path_spread(calibration['path_spread'])}. "
+        "The linear pool keeps its one-day weights. p: Diebold-Mariano against the best "
         "baseline, with a HAC variance for the overlapping h-day outcomes.",
         "",
         "| days ahead | the model's CRPS ↓ | p | the pool's CRPS ↓ | p | best baseline | its CRPS ↓ | lowest | "
@@ -108,6 +109,14 @@ def _location(location: dict) -> str:
     tried = ", ".join(f"× {shrink} {crps:.3f}" for shrink, crps in location["validation_crps"].items())
     return (f"the learnt one × {location['shrink']:g}, chosen on {location['chosen_on']} by mean CRPS "
             f"(tried: {tried})")
+
+
+def _path_spread(path_spread: dict) -> str:
+    if "validation_crps" not in path_spread:
+        return f"is as learnt ({path_spread['chosen_on']})"
+    tried = ", ".join(f"× {factor} {crps:.3f}" for factor, crps in path_spread["validation_crps"].items())
+    return (f"is × {path_spread['factor']:g} at {path_spread['horizon']} days (× 1 on the first, linear between), chosen on "
+            f"{path_spread['chosen_on']} by mean CRPS (tried: {tried})")
 
 
 def _verdict(crps: float, baseline_crps: float, test: dict) -> str:
