@@ -101,6 +101,7 @@ class BtcScoring(Strict):
 
 
 class BtcForecast(Strict):
+    forecaster: Literal["model", "pool"]  # whose forecast btc_forecast holds: the model's paths or the linear pool's
     horizon: PositiveInt
     paths: PositiveInt
     seed: int

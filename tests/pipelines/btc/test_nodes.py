@@ -139,7 +139,8 @@ def test_train_evaluate_forecast(target):
     assert report["relative_mae"] == pytest.approx(report["model"]["mae"] / report["naive"]["mae"])
     assert set(report["model"]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert 0 <= report["dm_test"]["p_value"] <= 1 and report["cell"] == "lstm"
-    future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
+    train = prices.iloc[: len(prices) - len(windows.X_test)]
+    future = scoring.forecast_prices(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), {}, p)
     assert len(future) == 7 and future["date"].iloc[0] == "2020-10-27"
     assert (future["median"] > 0).all()
     assert (future["lower_95"] <= future["lower_80"]).all() and (future["lower_80"] <= future["median"]).all()
@@ -190,10 +191,10 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     prices, _, _, scaler, windows = prepared(p)
     assert windows.X_train.shape[2] == 2
     model, _, calibration = trained(p, windows, scaler)
-    future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
     train = prices.iloc[: len(prices) - len(windows.X_test)]
     fitted = scoring.fit_baselines(train, p)
     pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    future = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, pool, p)
     table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
     assert len(future) == 7 and (future["median"] > 0).all()
     assert len(table) == 5 * (2 + len(BASELINES)) and table["mae"].notna().all()
@@ -223,6 +224,23 @@ def test_the_location_and_path_spread_are_chosen_on_validation_origins_and_each_
         assert by_name.loc["pool", "crps"] == pytest.approx(by_name.loc["garch_t", "crps"], rel=0.1)  # GARCH-t resampled
 
 
+def test_the_pool_forecasts_past_the_last_date_in_its_forecasters_shares():
+    p = params(target="log_return", model={"head": "student_t"}, forecast={"forecaster": "pool", "paths": 4000})
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows, scaler)
+    fitted = scoring.fit_baselines(train, p)
+    only_constant = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, {"weights": {"constant_vol": 1.0}}, p)
+    last, sigma, days = prices["Close"].iloc[-1], fitted["constant_vol_sigma"], np.arange(1, 8)
+    z95 = 1.959964 * sigma * np.sqrt(days) / 100
+    np.testing.assert_allclose(only_constant["upper_95"], last * np.exp(z95), rtol=0.01)
+    np.testing.assert_allclose(only_constant["lower_95"], last * np.exp(-z95), rtol=0.01)
+    np.testing.assert_allclose(only_constant["median"], last, rtol=0.005)
+    alone = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}},
+                                    params(target="log_return", model={"head": "student_t"}, forecast={"paths": 4000}))
+    only_model = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}}, p)
+    np.testing.assert_allclose(only_model[["lower_95", "median", "upper_95"]], alone[["lower_95", "median", "upper_95"]], rtol=1e-9)
+
+
 def test_a_price_model_keeps_its_paths():
     p = params(target="price")
     *_, scaler, windows = prepared(p)
@@ -245,7 +263,7 @@ def test_distribution_heads_train_on_likelihood_and_forecast(head):
     assert set(report) == {"model", "model_uncalibrated", *BASELINES, "pool"}
     assert table["model_pit"].between(0, 1).all() and len(table) == len(windows.X_test)
     assert (table["model_lower_80"] < table["model_upper_80"]).all()
-    future = nodes.forecast_prices(model, prices, scaler, windows, calibration, p)
+    future = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, pool, p)
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 
@@ -294,7 +312,7 @@ def test_an_ensemble_is_its_members_trained_alone_with_successive_seeds():
     assert members["crps_mean"] == pytest.approx(np.mean(list(members["crps"].values())))
     assert list(members["mixture_dm_vs_member"]) == ["0", "1"]
     assert set(report["pool"]) >= {"crps_dm_vs_model", "crps_dm_vs_garch_t"}
-    future = nodes.forecast_prices(ensemble, prices, scaler, windows, calibration, p)
+    future = scoring.forecast_prices(ensemble, windows, scaler, calibration, prices, fitted, pool, p)
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 

@@ -1,4 +1,4 @@
-"""Nodes of the btc pipeline: ingest, repair, split, scale, window, train, evaluate, forecast.
+"""Nodes of the btc pipeline: ingest, repair, split, scale, window, train, calibrate, evaluate.
 
 Each node wires one step to the catalog; the mechanics live in ``forecasting/``,
 ``modeling/`` and ``sources/``. Every node takes the whole ``params:btc`` section as a
@@ -299,24 +299,6 @@ def evaluate_model(
         "train_close_max": train_max if by_level else None,
     }
     return predictions, report
-
-
-def forecast_prices(
-    model: Regressor, prices: pd.DataFrame, scaler: MinMaxScaler, model_input: ModelInput, calibration: dict, btc: BtcParams
-) -> pd.DataFrame:
-    """Recursive forecast ``horizon`` days past the last date: the median of the sampled
-    paths, with 80% and 95% bands.
-
-    Only Close is predicted; other features are held at their last value, or at no change
-    where the model sees their daily log change.
-    """
-    frame = feature_frame(prices, btc.features, btc.target)
-    window = scaler.transform(frame.to_numpy()[-btc.lookback :]).astype("float32")[None]
-    last_close = np.array([float(prices["Close"].iloc[-1])])
-    closes = model_close_paths(model, window, last_close, scaler, model_input.close_index, calibration, btc, btc.forecast)
-    bands = recursive.band_quantiles(closes)
-    dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=btc.forecast.horizon)
-    return pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), **{name: values[0] for name, values in bands.items()}})
 
 
 def model_close_paths(model, windows, last_close, scaler, close_index: int, calibration: dict, btc: BtcParams, paths) -> np.ndarray:

@@ -63,19 +63,13 @@ def model_pipeline() -> Pipeline:
                 name="evaluate_btc_model",
                 tags="inference",
             ),
-            node(
-                nodes.forecast_prices,
-                ["btc_model", "btc_prices", "btc_scaler", "btc_model_input", "btc_calibration", "params:btc"],
-                "btc_forecast",
-                name="forecast_btc_prices",
-                tags="inference",
-            ),
         ]
     )
 
 
 def scoring_pipeline() -> Pipeline:
-    """The forecasts as distributions, against the volatility baselines on the same days."""
+    """The forecasts as distributions, against the volatility baselines on the same days, and
+    the forecast past the last date."""
     shared = ["btc_model", "btc_model_input", "btc_scaler", "btc_calibration", "btc_prices", "btc_baselines", "params:btc"]
     return Pipeline(
         [
@@ -93,6 +87,7 @@ def scoring_pipeline() -> Pipeline:
                 name="score_btc_one_day",
             ),
             node(scoring.backtest_forecasters, [*shared[:-1], "btc_pool", "params:btc"], "btc_backtest", name="backtest_btc_forecasters"),
+            node(scoring.forecast_prices, [*shared[:-1], "btc_pool", "params:btc"], "btc_forecast", name="forecast_btc_prices"),
         ],
         tags="inference",
     )

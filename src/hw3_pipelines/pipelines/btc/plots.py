@@ -66,8 +66,9 @@ def plot_forecast(prices: pd.DataFrame, forecast: pd.DataFrame, btc: BtcParams, 
     ax.plot(_dates(recent, "Date"), recent["Close"], color="black", lw=1, label=f"last {history_days} closes")
     ax.fill_between(dates, forecast["lower_95"], forecast["upper_95"], color="tab:red", alpha=0.15, label="95% band")
     ax.fill_between(dates, forecast["lower_80"], forecast["upper_80"], color="tab:red", alpha=0.3, label="80% band")
-    ax.plot(dates, forecast["median"], color="tab:red", lw=1.5, label="median of the paths (point forecast)")
-    ax.set_title(f"BTC-USD {len(forecast)}-day forecast past {prices['Date'].iloc[-1]} ({btc.describe()})")
+    ax.plot(dates, forecast["median"], color="tab:red", lw=1.5, label="median (point forecast)")
+    forecaster = "the model's recursive paths" if btc.forecast.forecaster == "model" else "the linear pool"
+    ax.set_title(f"BTC-USD {len(forecast)}-day forecast past {prices['Date'].iloc[-1]} by {forecaster}\n({btc.describe()})")
     usd_axis(ax)
     finish(ax, "upper left")
     return fig

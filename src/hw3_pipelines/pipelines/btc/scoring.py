@@ -5,7 +5,8 @@ Forecasters: ``model`` (as the pipeline ships it: recalibrated when ``calibratio
 recalibrate`` is on; a seed ensemble's mixture when ``model.ensemble_size`` > 1),
 ``model_uncalibrated`` (the same before recalibration, one day only), the baselines
 ``constant_vol``, ``ewma``, ``garch_t``, ``gjr_garch_t``, ``egarch_t`` and ``har_t`` (see
-``forecasting.baselines``), and ``pool``, their linear pool.
+``forecasting.baselines``), and ``pool``, their linear pool. The forecast past the last
+date comes from one of them, ``forecast.forecaster``: the model or the pool.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hw3_pipelines.forecasting.distributions import (
     from_model_step,
     returns_to_prices,
 )
-from hw3_pipelines.forecasting.windows import ModelInput
+from hw3_pipelines.forecasting.windows import ModelInput, feature_frame
 from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.regressor_ensemble import Regressor, members
 from hw3_pipelines.parameters import BtcParams
@@ -61,6 +62,17 @@ class _Baselines:
         )
         variance = baselines.parkinson_variance(table["High"], table["Low"])
         self.har_sigma = baselines.har_t_sigma(variance, fitted["har_t"]).reindex(self.returns.index).to_numpy()
+
+    @classmethod
+    def with_next_day(cls, prices: pd.DataFrame, fitted: dict) -> _Baselines:
+        """The baselines over ``prices`` and one more day, the day after the last, whose close,
+        high and low are the last close: only the days before it inform its forecast, so its
+        position, the last, forecasts past the data."""
+        last = prices.iloc[-1]
+        next_day = {**last.to_dict(), "Date": (pd.Timestamp(last["Date"]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                    **dict.fromkeys(("Open", "High", "Low"), last["Close"])}
+        extended = pd.concat([prices, pd.DataFrame([next_day])], ignore_index=True)
+        return cls(extended, fitted, extended["Date"].to_numpy()[-1:])
 
     def one_day(self, days: np.ndarray) -> dict[str, Predictive]:
         return {
@@ -208,6 +220,58 @@ def _model_one_day(model: Regressor, windows, previous_close, model_input: Model
     return forecasters
 
 
+def forecast_prices(
+    model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
+    prices: pd.DataFrame, fitted: dict, pool: dict, btc: BtcParams,
+) -> pd.DataFrame:
+    """The forecast ``forecast.horizon`` days past the last date by ``forecast.forecaster``: the
+    median close and the 80% and 95% bands of the model's recursive paths, or of the linear
+    pool's draws of each day's cumulative return (the model's paths and the baselines', in
+    the shares of the pool's weights).
+
+    Only Close is predicted; the model's other features are held at their last value, or
+    at no change where it sees their daily log change.
+    """
+    frame = feature_frame(prices, btc.features, btc.target)
+    window = scaler.transform(frame.to_numpy()[-btc.lookback :]).astype("float32")[None]
+    last_close = np.array([float(prices["Close"].iloc[-1])])
+    closes = model_close_paths(model, window, last_close, scaler, model_input.close_index, calibration, btc, btc.forecast)
+    if btc.forecast.forecaster == "pool":
+        reference = _Baselines.with_next_day(prices, fitted)
+        returns = 100 * np.log(closes / last_close[:, None, None])
+        by_horizon = _cumulative_forecasters(returns, reference, reference.test_positions, fitted, btc.forecast.paths, btc.forecast.seed)
+        draws = [_pooled(pool, forecasters, btc.forecast.paths, btc.forecast.seed + h).samples for h, forecasters in by_horizon]
+        closes = last_close[:, None, None] * np.exp(np.stack(draws, axis=-1) / 100)
+    bands = recursive.band_quantiles(closes)
+    dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=btc.forecast.horizon)
+    return pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), **{name: values[0] for name, values in bands.items()}})
+
+
+def _cumulative_forecasters(model_returns: np.ndarray, reference: _Baselines, positions: np.ndarray, fitted: dict, n_paths: int, seed: int):
+    """For h = 1..H, each forecaster's distribution of the cumulative log return h days
+    after each origin: the model's from its paths ``model_returns`` (origins, paths, H), the
+    baselines' from the return series, ``positions`` the origins' first forecast days."""
+    horizon = model_returns.shape[-1]
+    simulated = {
+        kind: np.cumsum(baselines.arch_t_paths(kind, reference.returns, fitted[kind], positions, horizon, n_paths, seed), axis=-1)
+        for kind in baselines.VOLATILITY_MODELS
+    }
+    for h in range(1, horizon + 1):
+        yield h, {
+            "model": Predictive.from_samples(model_returns[:, :, h - 1]),
+            "constant_vol": baselines.random_walk(np.full(len(positions), fitted["constant_vol_sigma"]), h),
+            "ewma": baselines.random_walk(reference.ewma_sigma[positions], h),
+            **{kind: Predictive.from_samples(paths[:, :, h - 1]) for kind, paths in simulated.items()},
+            "har_t": baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h),
+        }
+
+
+def _pooled(pool: dict, forecasters: dict[str, Predictive], m: int, seed: int) -> Predictive:
+    """The linear pool with its (one-day) weights as about ``m`` draws per origin."""
+    weights = pool["weights"]
+    return Predictive.pooled_draws(list(weights.values()), [forecasters[name] for name in weights], m, np.random.default_rng(seed))
+
+
 def backtest_forecasters(
     model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
     prices: pd.DataFrame, fitted: dict, pool: dict, btc: BtcParams,
@@ -228,25 +292,10 @@ def backtest_forecasters(
     closes = model_close_paths(model, model_input.X_test[origins], last_close, scaler, model_input.close_index, calibration, btc, btc.backtest)
     model_returns = 100 * np.log(closes / last_close[:, None, None])
     reference = _Baselines(prices, fitted, model_input.test_dates)
-    positions = reference.test_positions[origins]
-    simulated = {
-        kind: np.cumsum(baselines.arch_t_paths(kind, reference.returns, fitted[kind], positions, horizon, n_paths, btc.forecast.seed), axis=-1)
-        for kind in baselines.VOLATILITY_MODELS
-    }
     rows = []
-    for h in range(1, horizon + 1):
+    for h, forecasters in _cumulative_forecasters(model_returns, reference, reference.test_positions[origins], fitted, n_paths, btc.forecast.seed):
         actual = 100 * np.log(actual_close[:, h - 1] / last_close)
-        forecasters = {
-            "model": Predictive.from_samples(model_returns[:, :, h - 1]),
-            "constant_vol": baselines.random_walk(np.full(len(origins), fitted["constant_vol_sigma"]), h),
-            "ewma": baselines.random_walk(reference.ewma_sigma[positions], h),
-            **{kind: Predictive.from_samples(paths[:, :, h - 1]) for kind, paths in simulated.items()},
-            "har_t": baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h),
-        }
-        forecasters["pool"] = Predictive.pooled_draws(
-            list(pool["weights"].values()), [forecasters[name] for name in pool["weights"]], n_paths,
-            np.random.default_rng(btc.scoring.seed + h),
-        )
+        forecasters["pool"] = _pooled(pool, forecasters, n_paths, btc.scoring.seed + h)
         horizon_rows = {name: _horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()}
         for name in ("model", "pool"):
             horizon_rows[name] |= _against_best_baseline(name, forecasters, actual, math.ceil(h / stride))
