@@ -14,6 +14,8 @@ filter_known_warnings()
 # may import MLflow before this package (kedro-mlflow's CLI plugin), so its telemetry
 # client is then made again, as MLflow's own re-initialisation does.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# A model logged at the end of a run copies a few small files: no progress bars for that.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 if "mlflow" in sys.modules:
     from mlflow.telemetry import set_telemetry_client
 

@@ -16,7 +16,12 @@ from kedro.framework.hooks import hook_impl
 
 from hw3_pipelines.errors import MissingInputError
 from hw3_pipelines.pipeline_registry import writers_of
+from hw3_pipelines.quiet import importing_quietly
 from hw3_pipelines.summary import HEADLINES, run_summary
+from hw3_pipelines.tracking import is_registered
+
+with importing_quietly():
+    from kedro_mlflow.io.models import MlflowModelRegistryDataset
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +33,27 @@ class MissingInputHooks:
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
         for name in sorted(pipeline.inputs()):
-            if name.startswith("params:") or name == "parameters" or catalog.exists(name):
+            if name.startswith("params:") or name == "parameters":
+                continue
+            if isinstance(catalog.get(name), MlflowModelRegistryDataset):
+                _check_registered(catalog.get(name), run_params)
+                continue
+            if catalog.exists(name):
                 continue
             if getattr(catalog.get(name), "optional", False):
                 continue  # the node that reads it decides whether it is needed
             raise MissingInputError(_missing_input_message(name, run_params, catalog.get(name)))
+
+
+def _check_registered(dataset: MlflowModelRegistryDataset, run_params: dict[str, Any]) -> None:
+    """A registered model is no file: ask the registry, and name the run that registers it."""
+    if is_registered(dataset.model_name, dataset.alias or dataset.stage_or_version):
+        return
+    running = ", ".join(run_params.get("pipeline_names") or []) or "this run"
+    env = f" --env {run_params['env']}" if run_params.get("env") else ""
+    trainers = writers_of(dataset.model_name)
+    command = f"run `kedro run --pipeline {trainers[0]}{env}` first" if trainers else "no pipeline registers it"
+    raise MissingInputError(f"{running} needs the registered model {dataset.model_uri}, which the registry does not hold: {command}")
 
 
 def _missing_input_message(name: str, run_params: dict[str, Any], dataset) -> str:

@@ -30,11 +30,12 @@ def pipeline_names() -> list[str]:
 
 
 def writers_of(dataset: str) -> list[str]:
-    """The pipelines that write ``dataset``, smallest first (Kedro's registry holds only the
-    pipelines of the current run, so each is built here)."""
+    """The pipelines that write ``dataset``, or register a model of that name, smallest first
+    (Kedro's registry holds only the pipelines of the current run, so each is built here)."""
     writers = []
     for name in pipeline_names():
         pipe = importlib.import_module(f"{pipeline_package.__name__}.{name}").create_pipeline()
-        if dataset in pipe.all_outputs():
+        registers = getattr(pipe, "log_model_kwargs", {}).get("registered_model_name")
+        if dataset in pipe.all_outputs() or dataset == registers:
             writers.append((len(pipe.nodes), name))
     return [name for _, name in sorted(writers)]

@@ -15,12 +15,15 @@ from pathlib import Path
 
 KNOWN_WARNINGS = [
     # MLflow asks for type hints on a PythonModel's predict() when kedro-mlflow defines its
-    # KedroPipelineModel at import; this project never logs pyfunc models. MLflow raises it
-    # under a filter of its own ("once"), so only ``importing_quietly`` removes it.
+    # KedroPipelineModel at import, whose predict() is the plugin's. MLflow raises it under a
+    # filter of its own ("once"), so only ``importing_quietly`` removes it.
     (UserWarning, r"mlflow\.pyfunc\.utils\.data_validation", r".*Add type hints to the `predict` method"),
     # OmegaConf 2.4 deprecates register_new_resolver(), which Kedro's config loader and
     # kedro-mlflow's hook still call on every run.
     (UserWarning, r"kedro\.config\.omegaconf_config|kedro_mlflow\.framework\.hooks\.mlflow_hook", r"register_new_resolver\(\) is deprecated"),
+    # Kedro's namespacing (pipeline(namespace=...)) names datasets "<namespace>.<name>" and
+    # then warns, building the namespaced nodes, that their names contain a dot.
+    (UserWarning, r"kedro\.pipeline\.node", r"One or more dataset names contain '\.' characters"),
     # Kedro's parameter validation reads model_fields from instances (kedro/validation/utils.py),
     # which Pydantic 2.11 deprecates.
     (DeprecationWarning, r"kedro\.validation\..*", r"Accessing the 'model_fields' attribute on the instance"),

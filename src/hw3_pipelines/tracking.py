@@ -12,7 +12,11 @@ run with the Kedro command. This subclass changes three things:
   from the files the run saved, so every runner logs the same;
 - the run manifest (sha256 of the raw inputs, package versions, device, seconds per
   node, git commit) goes into the run as one artifact, ``run_manifest.json``: the project
-  keeps no second bookkeeping beside MLflow.
+  keeps no second bookkeeping beside MLflow;
+- a training pipeline bound to its inference pipeline (``pipeline_ml_factory``) is logged
+  by the plugin as one MLflow model whose artifacts are the datasets the inference reads;
+  a versioned dataset is logged as the version this run saved, not its folder of every
+  version (see ``_current_versions_only``).
 
 What is logged from a run's outputs: every number in its JSON reports (``btc_metrics``,
 ``btc_distribution_metrics``, ``hafez_metrics``, ...) as metrics named by their path, the
@@ -26,12 +30,16 @@ from __future__ import annotations
 import logging
 import math
 import re
+import shutil
 import time
+from contextlib import contextmanager
 from numbers import Real
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+from kedro.io import AbstractVersionedDataset, Version
 from kedro_datasets.json import JSONDataset
 from kedro_datasets.matplotlib import MatplotlibDataset
 from kedro_datasets.pandas import CSVDataset
@@ -45,6 +53,7 @@ from hw3_pipelines.quiet import importing_quietly
 with importing_quietly():
     import mlflow
     from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
+    from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
 logger = logging.getLogger(__name__)
 HISTORY_SUFFIX = "_training_history"
@@ -79,7 +88,8 @@ class MlflowTracking(MlflowHook):
         if self._is_mlflow_enabled:
             log_outputs(pipeline, catalog, self.run_id)
             self._log_manifest(run_params, pipeline, catalog, "completed")
-        super().after_pipeline_run(run_params, pipeline, catalog)
+        with _current_versions_only(pipeline, catalog):
+            super().after_pipeline_run(run_params, pipeline, catalog)
 
     @hook_impl
     def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
@@ -103,6 +113,51 @@ class MlflowTracking(MlflowHook):
             mlflow.set_tags({"git_commit": manifest["git_commit"] or "", "device": manifest["device"]})
         except Exception as error:  # noqa: BLE001 - see the docstring
             logger.warning("The run manifest was not logged: %s: %s", type(error).__name__, error)
+
+
+@contextmanager
+def _current_versions_only(pipeline, catalog):
+    """Within the block, each versioned dataset a bound inference pipeline reads points at a
+    temporary folder holding the version this run saved alone, pinned to it.
+
+    kedro-mlflow logs an artifact from its dataset's ``_filepath``, which for a versioned
+    dataset is the folder of all its versions: every registered model would carry every
+    earlier run's models, and the copy would grow with each run. The folder keeps Kedro's
+    layout (``<name>/<version>/<name>``, with a model's JSON spec beside its weights), so
+    the logged model loads it as it loads any version."""
+    if not isinstance(pipeline, PipelineML):
+        yield
+        return
+    datasets = [catalog.get(name) for name in sorted(pipeline.inference.inputs() - {pipeline.input_name})]
+    versioned = [dataset for dataset in datasets if isinstance(dataset, AbstractVersionedDataset)]
+    kept = [(dataset._filepath, dataset._version) for dataset in versioned]
+    with TemporaryDirectory() as folder:
+        for k, dataset in enumerate(versioned):
+            saved = Path(str(dataset._get_load_path()))  # <filepath>/<version>/<file name>
+            copy = Path(folder) / str(k) / saved.name
+            shutil.copytree(saved.parent, copy / saved.parent.name)
+            dataset._filepath, dataset._version = PurePosixPath(copy), Version(saved.parent.name, None)
+        try:
+            yield
+        finally:
+            for dataset, (filepath, version) in zip(versioned, kept):
+                dataset._filepath, dataset._version = filepath, version
+
+
+def is_registered(model_name: str, version: str | int) -> bool:
+    """Whether the registry holds ``model_name`` at ``version`` (``latest``: any version; an
+    alias or a version number otherwise)."""
+    client = mlflow.MlflowClient()
+    try:
+        if str(version) == "latest":
+            return bool(client.search_model_versions(f"name = '{model_name}'", max_results=1))
+        if str(version).isdigit():
+            client.get_model_version(model_name, str(version))
+        else:
+            client.get_model_version_by_alias(model_name, str(version))
+    except mlflow.exceptions.MlflowException:
+        return False
+    return True
 
 
 def close_open_runs(status: str) -> None:

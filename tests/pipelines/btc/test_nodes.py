@@ -140,7 +140,7 @@ def test_train_evaluate_forecast(target):
     assert set(report["model"]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert 0 <= report["dm_test"]["p_value"] <= 1 and report["cell"] == "lstm"
     train = prices.iloc[: len(prices) - len(windows.X_test)]
-    future = scoring.forecast_prices(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), {}, p)
+    future = scoring.forecast_prices(model, scaler, calibration, prices, scoring.fit_baselines(train, p), {}, p)
     assert len(future) == 7 and future["date"].iloc[0] == "2020-10-27"
     assert (future["median"] > 0).all()
     assert (future["lower_95"] <= future["lower_80"]).all() and (future["lower_80"] <= future["median"]).all()
@@ -194,7 +194,7 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     train = prices.iloc[: len(prices) - len(windows.X_test)]
     fitted = scoring.fit_baselines(train, p)
     pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
-    future = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, pool, p)
+    future = scoring.forecast_prices(model, scaler, calibration, prices, fitted, pool, p)
     table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
     assert len(future) == 7 and (future["median"] > 0).all()
     assert len(table) == 5 * (2 + len(BASELINES)) and table["mae"].notna().all()
@@ -229,15 +229,15 @@ def test_the_pool_forecasts_past_the_last_date_in_its_forecasters_shares():
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
     fitted = scoring.fit_baselines(train, p)
-    only_constant = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, {"weights": {"constant_vol": 1.0}}, p)
+    only_constant = scoring.forecast_prices(model, scaler, calibration, prices, fitted, {"weights": {"constant_vol": 1.0}}, p)
     last, sigma, days = prices["Close"].iloc[-1], fitted["constant_vol_sigma"], np.arange(1, 8)
     z95 = 1.959964 * sigma * np.sqrt(days) / 100
     np.testing.assert_allclose(only_constant["upper_95"], last * np.exp(z95), rtol=0.01)
     np.testing.assert_allclose(only_constant["lower_95"], last * np.exp(-z95), rtol=0.01)
     np.testing.assert_allclose(only_constant["median"], last, rtol=0.005)
-    alone = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}},
+    alone = scoring.forecast_prices(model, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}},
                                     params(target="log_return", model={"head": "student_t"}, forecast={"paths": 4000}))
-    only_model = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}}, p)
+    only_model = scoring.forecast_prices(model, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}}, p)
     np.testing.assert_allclose(only_model[["lower_95", "median", "upper_95"]], alone[["lower_95", "median", "upper_95"]], rtol=1e-9)
 
 
@@ -263,7 +263,7 @@ def test_distribution_heads_train_on_likelihood_and_forecast(head):
     assert set(report) == {"model", "model_uncalibrated", *BASELINES, "pool"}
     assert table["model_pit"].between(0, 1).all() and len(table) == len(windows.X_test)
     assert (table["model_lower_80"] < table["model_upper_80"]).all()
-    future = scoring.forecast_prices(model, windows, scaler, calibration, prices, fitted, pool, p)
+    future = scoring.forecast_prices(model, scaler, calibration, prices, fitted, pool, p)
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 
@@ -312,7 +312,7 @@ def test_an_ensemble_is_its_members_trained_alone_with_successive_seeds():
     assert members["crps_mean"] == pytest.approx(np.mean(list(members["crps"].values())))
     assert list(members["mixture_dm_vs_member"]) == ["0", "1"]
     assert set(report["pool"]) >= {"crps_dm_vs_model", "crps_dm_vs_garch_t"}
-    future = scoring.forecast_prices(ensemble, windows, scaler, calibration, prices, fitted, pool, p)
+    future = scoring.forecast_prices(ensemble, scaler, calibration, prices, fitted, pool, p)
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 

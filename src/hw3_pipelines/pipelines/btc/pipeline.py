@@ -1,12 +1,41 @@
 """Wiring of the btc pipeline: raw snapshot → validated prices → windows → model → reports."""
 
-from kedro.pipeline import Pipeline, node
+from kedro.pipeline import Pipeline, node, pipeline
 
+from hw3_pipelines.bound_pipelines import bind
 from hw3_pipelines.pipelines.btc import nodes, plots, report, scoring
+from hw3_pipelines.pipelines.btc_forecast import nodes as serving
+
+REGISTERED_MODEL = "btc_forecaster"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return data_pipeline() + model_pipeline() + scoring_pipeline() + reporting_pipeline()
+    """Training bound to its inference pipeline: after each run kedro-mlflow logs the
+    inference pipeline, with the model, scaler, calibration, baselines and pool it reads,
+    as one MLflow model and registers it as ``btc_forecaster`` (``bound_pipelines``)."""
+    training = data_pipeline() + model_pipeline() + scoring_pipeline() + reporting_pipeline()
+    return bind(training, inference_pipeline(), "btc_raw", REGISTERED_MODEL)
+
+
+def inference_pipeline() -> Pipeline:
+    """Prices in Yahoo's layout → the training run's validation and repair → the forecast of
+    its final forecaster → an answer a program reads. Its datasets live in the namespace
+    ``btc_serving``, so a served request never writes over a training run's."""
+    steps = Pipeline(
+        [
+            node(serving.request_provenance, "btc_raw", "btc_raw_provenance", name="describe_btc_request"),
+            node(
+                nodes.validate_and_repair_prices,
+                ["btc_raw", "btc_raw_provenance", "params:btc"],
+                ["btc_prices", "btc_validation_report"],
+                name="validate_btc_prices",
+            ),
+            node(scoring.forecast_prices, FORECAST_INPUTS, "btc_forecast", name="forecast_btc_prices"),
+            node(serving.forecast_answer, ["btc_forecast", "btc_validation_report", "params:btc"], "btc_answer", name="answer_btc_request"),
+        ]
+    )
+    trained = {"btc_raw", "btc_model", "btc_scaler", "btc_calibration", "btc_baselines", "btc_pool"}
+    return pipeline(steps, namespace="btc_serving", inputs=trained, parameters={"params:btc"})
 
 
 def data_pipeline() -> Pipeline:
@@ -67,6 +96,9 @@ def model_pipeline() -> Pipeline:
     )
 
 
+FORECAST_INPUTS = ["btc_model", "btc_scaler", "btc_calibration", "btc_prices", "btc_baselines", "btc_pool", "params:btc"]
+
+
 def scoring_pipeline() -> Pipeline:
     """The forecasts as distributions, against the volatility baselines on the same days, and
     the forecast past the last date."""
@@ -87,7 +119,7 @@ def scoring_pipeline() -> Pipeline:
                 name="score_btc_one_day",
             ),
             node(scoring.backtest_forecasters, [*shared[:-1], "btc_pool", "params:btc"], "btc_backtest", name="backtest_btc_forecasters"),
-            node(scoring.forecast_prices, [*shared[:-1], "btc_pool", "params:btc"], "btc_forecast", name="forecast_btc_prices"),
+            node(scoring.forecast_prices, FORECAST_INPUTS, "btc_forecast", name="forecast_btc_prices"),
         ],
         tags="inference",
     )

@@ -26,7 +26,7 @@ from hw3_pipelines.forecasting.distributions import (
     from_model_step,
     returns_to_prices,
 )
-from hw3_pipelines.forecasting.windows import ModelInput, feature_frame
+from hw3_pipelines.forecasting.windows import TARGET_COLUMN, ModelInput, feature_frame
 from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.regressor_ensemble import Regressor, members
 from hw3_pipelines.parameters import BtcParams
@@ -221,8 +221,7 @@ def _model_one_day(model: Regressor, windows, previous_close, model_input: Model
 
 
 def forecast_prices(
-    model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
-    prices: pd.DataFrame, fitted: dict, pool: dict, btc: BtcParams,
+    model: Regressor, scaler: MinMaxScaler, calibration: dict, prices: pd.DataFrame, fitted: dict, pool: dict, btc: BtcParams,
 ) -> pd.DataFrame:
     """The forecast ``forecast.horizon`` days past the last date by ``forecast.forecaster``: the
     median close and the 80% and 95% bands of the model's recursive paths, or of the linear
@@ -235,7 +234,8 @@ def forecast_prices(
     frame = feature_frame(prices, btc.features, btc.target)
     window = scaler.transform(frame.to_numpy()[-btc.lookback :]).astype("float32")[None]
     last_close = np.array([float(prices["Close"].iloc[-1])])
-    closes = model_close_paths(model, window, last_close, scaler, model_input.close_index, calibration, btc, btc.forecast)
+    close_index = btc.features.index(TARGET_COLUMN)
+    closes = model_close_paths(model, window, last_close, scaler, close_index, calibration, btc, btc.forecast)
     if btc.forecast.forecaster == "pool":
         reference = _Baselines.with_next_day(prices, fitted)
         returns = 100 * np.log(closes / last_close[:, None, None])
