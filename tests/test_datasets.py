@@ -12,6 +12,7 @@ from kedro.io import AbstractDataset, DatasetError, Version
 from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.datasets import (
+    AtomicCSVDataset,
     LastSavedDataset,
     MinMaxScalerDataset,
     NpzDataset,
@@ -98,6 +99,25 @@ def test_last_saved_is_none_before_the_first_save_then_the_newest(tmp_path):
     for value, version in ((1, "2026-01-01T00.00.00.000Z"), (2, "2026-01-02T00.00.00.000Z")):
         AbstractDataset.from_config("x", {**config, "versioned": True}, save_version=version).save({"value": value})
     assert LastSavedDataset(dataset=config).load() == {"value": 2}
+
+
+def test_a_csv_write_that_fails_halfway_leaves_the_last_whole_version(tmp_path, monkeypatch):
+    import pandas as pd
+
+    path = tmp_path / "prices.csv"
+    frame = pd.DataFrame({"Date": ["2020-01-01", "2020-01-02"], "Close": [1.0, 2.0]})
+    new_version(AtomicCSVDataset, path, save_args={"index": False}).save(frame)
+
+    def killed_halfway(self, target, **kwargs):
+        Path(target).write_text("Date,Clo")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", killed_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        new_version(AtomicCSVDataset, path, save_args={"index": False}).save(frame)
+    monkeypatch.undo()
+    assert [version.exists() for version in versions(tmp_path, "prices.csv")] == [True, False]  # the second: a .tmp only
+    pd.testing.assert_frame_equal(LastSavedDataset(dataset={"type": "pandas.CSVDataset", "filepath": str(path)}).load(), frame)
 
 
 def test_the_catalog_holds_no_pickles():

@@ -34,3 +34,8 @@ def test_a_verdict_is_printed_as_a_sentence_after_the_figures():
         "  btc_distribution_metrics.model.crps = 18.33  (one-day CRPS of the model, % log return, lower is better)",
         "  The model's one-day forecasts failed.",
     ]
+
+
+def test_a_registered_model_is_named_with_its_version_and_how_to_serve_it():
+    lines = run_summary({}, {}, "abc123", "sqlite:///mlflow.db", [("btc_forecaster", "3")])
+    assert lines[-1] == "Registered btc_forecaster version 3; serve it with: kedro serve btc_forecaster"

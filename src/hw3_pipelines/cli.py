@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,7 +23,7 @@ from kedro.validation.exceptions import ParameterValidationError
 
 from hw3_pipelines.errors import ProjectError
 from hw3_pipelines.logs import rich_in_a_terminal, trim_run_logs
-from hw3_pipelines.pipeline_registry import pipeline_names
+from hw3_pipelines.pipeline_registry import pipeline_names, writers_of
 from hw3_pipelines.tracking import close_open_runs
 
 TRACEBACK_VARIABLE = "HW3_TRACEBACK"
@@ -53,6 +54,32 @@ def run(**kwargs: Any) -> Any:
             raise
         message = parameter_messages(str(error)) if isinstance(error, ParameterValidationError) else str(error)
         raise click.ClickException(f"{message}\n(set {TRACEBACK_VARIABLE}=1 to see the traceback)") from None
+
+
+@cli.command(name="serve")
+@click.argument("model_name")
+@click.option("--version", default="latest", show_default=True, help="a version number or alias of the registered model")
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--env", "-e", default=None, help="the Kedro environment whose mlflow.yml names the registry")
+def serve(model_name: str, version: str, port: int, env: str | None) -> None:
+    """Serve a registered model (btc_forecaster) on 127.0.0.1 with MLflow's scoring server."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    from hw3_pipelines.server import serve as serve_model
+    from hw3_pipelines.tracking import is_registered
+
+    bootstrap_project(Path.cwd())
+    with KedroSession.create(env=env) as session:
+        session.load_context()  # kedro-mlflow's hook points MLflow at the project's registry
+    if not is_registered(model_name, version):
+        raise click.ClickException(f"the registry holds no {model_name} at {version}: {_trainer_hint(model_name, env)}")
+    serve_model(f"models:/{model_name}/{version}" if version == "latest" or version.isdigit() else f"models:/{model_name}@{version}", port)
+
+
+def _trainer_hint(model_name: str, env: str | None) -> str:
+    trainers = writers_of(model_name)
+    return f"run `kedro run --pipeline {trainers[0]}{f' --env {env}' if env else ''}` first" if trainers else "no pipeline registers it"
 
 
 # Kedro logs these errors before raising them; the expected ones are printed below, once.

@@ -1,4 +1,5 @@
-"""Catalog datasets the project adds to Kedro's: models, arrays and a scaler as plain data.
+"""Catalog datasets the project adds to Kedro's: models, arrays and a scaler as plain data,
+and a CSV written atomically.
 
 Nothing here unpickles: a model is a state_dict loaded with ``weights_only=True`` plus a
 JSON spec, arrays are an ``.npz`` loaded with ``allow_pickle=False``, a scaler is the JSON
@@ -21,6 +22,7 @@ import torch
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
 from kedro.io.core import VersionNotFoundError
 from kedro.utils import load_obj
+from kedro_datasets.pandas import CSVDataset
 from sklearn.preprocessing import MinMaxScaler
 from torch import nn
 
@@ -147,6 +149,17 @@ class MinMaxScalerDataset(_LocalVersionedDataset):
         }
         text = json.dumps(fitted, indent=2)
         write_atomically(Path(self._get_save_path()), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class AtomicCSVDataset(CSVDataset):
+    """Kedro's ``pandas.CSVDataset`` for a local file that appears whole or not at all.
+
+    For the raw snapshot, which a later run reads back when a download fails: a run killed
+    while writing it (a SIGKILL, a closed laptop) would otherwise leave a truncated newest
+    version that every later run loads."""
+
+    def save(self, data) -> None:
+        write_atomically(Path(str(self._get_save_path())), lambda tmp: data.to_csv(tmp, **self._save_args))
 
 
 class LastSavedDataset(AbstractDataset):

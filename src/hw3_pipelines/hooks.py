@@ -79,8 +79,9 @@ class RunSummaryHooks:
         outputs = pipeline.all_outputs()
         headline = {name: catalog.get(name).load() for name in {dataset for dataset, _, _ in HEADLINES} & outputs}
         saved = {name: path for name in sorted(outputs) if (path := _saved_path(catalog.get(name))) is not None}
-        mlflow_run = self._tracking.run_id if self._tracking.tracks() else None
-        for line in run_summary(headline, saved, mlflow_run, self._tracking.tracking_uri()):
+        tracked = self._tracking.tracks()
+        mlflow_run, registered = (self._tracking.run_id, self._tracking.registered_versions()) if tracked else (None, [])
+        for line in run_summary(headline, saved, mlflow_run, self._tracking.tracking_uri(), registered):
             logger.info(line)
 
 

@@ -32,9 +32,13 @@ HEADLINES = [
 ]
 
 
-def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_run: str | None, tracking_uri: str = "") -> list[str]:
+def run_summary(
+    outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_run: str | None, tracking_uri: str = "",
+    registered: list[tuple[str, str]] = (),
+) -> list[str]:
     """``outputs``: the run's JSON reports by dataset name; ``saved_files``: every file it
-    saved by dataset name; ``mlflow_run``: its MLflow run id, if tracked, in ``tracking_uri``."""
+    saved by dataset name; ``mlflow_run``: its MLflow run id, if tracked, in ``tracking_uri``;
+    ``registered``: the (model, version) pairs it registered."""
     lines = ["Results:"]
     for dataset, key, meaning in HEADLINES:
         value = lookup(outputs.get(dataset), key)
@@ -52,6 +56,8 @@ def run_summary(outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_ru
         lines += [f"  {path}" for path in reports]
     if mlflow_run:
         lines.append(f"MLflow run {mlflow_run}; browse it with: mlflow ui --backend-store-uri {tracking_uri}")
+    for model, version in registered:
+        lines.append(f"Registered {model} version {version}; serve it with: kedro serve {model}")
     return lines
 
 

@@ -1,7 +1,7 @@
 """Experiment tracking in MLflow, through kedro-mlflow: one MLflow run per ``kedro run``.
 
 kedro-mlflow's hook opens and closes the run, reads ``conf/<env>/mlflow.yml`` and tags the
-run with the Kedro command. This subclass changes three things:
+run with the Kedro command. This subclass changes these things:
 
 - parameters are logged once, at the start, flattened from the validated parameter models
   (``btc.training.epochs``), where the plugin would log each node's ``params:`` input as
@@ -16,7 +16,9 @@ run with the Kedro command. This subclass changes three things:
 - a training pipeline bound to its inference pipeline (``pipeline_ml_factory``) is logged
   by the plugin as one MLflow model whose artifacts are the datasets the inference reads;
   a versioned dataset is logged as the version this run saved, not its folder of every
-  version (see ``_current_versions_only``).
+  version (see ``_current_versions_only``);
+- each run is tagged with its host and process id, and a run starts by closing as
+  KILLED the runs left RUNNING by processes that are gone (``close_stale_runs``).
 
 What is logged from a run's outputs: every number in its JSON reports (``btc_metrics``,
 ``btc_distribution_metrics``, ``hafez_metrics``, ...) as metrics named by their path, the
@@ -29,8 +31,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import shutil
+import socket
 import time
 from contextlib import contextmanager
 from numbers import Real
@@ -38,6 +42,7 @@ from pathlib import Path, PurePosixPath
 from tempfile import TemporaryDirectory
 from typing import Any
 
+import psutil
 from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractVersionedDataset, Version
 from kedro_datasets.json import JSONDataset
@@ -57,6 +62,7 @@ with importing_quietly():
 
 logger = logging.getLogger(__name__)
 HISTORY_SUFFIX = "_training_history"
+HOST_TAG, PID_TAG = "process.host", "process.pid"  # which process a run belongs to (close_stale_runs)
 INVALID_NAME_CHARACTERS = re.compile(r"[^/\w.\- :]")
 SWEEP_SUMMARY_SUFFIX = ".summary"
 
@@ -70,9 +76,11 @@ class MlflowTracking(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        close_stale_runs(self.mlflow_config.tracking.experiment._experiment.experiment_id)
         super().before_pipeline_run(run_params, pipeline, catalog)
         self._node_seconds, self._node_started, self._started = {}, {}, time.perf_counter()
         if self._is_mlflow_enabled:
+            mlflow.set_tags({HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())})
             mlflow.log_params(flat_parameters(pipeline, catalog))
 
     @hook_impl
@@ -100,6 +108,11 @@ class MlflowTracking(MlflowHook):
     def tracks(self) -> bool:
         """Whether this run is tracked (``disable_tracking`` in mlflow.yml can turn it off)."""
         return bool(getattr(self, "_is_mlflow_enabled", False)) and self.run_id is not None
+
+    def registered_versions(self) -> list[tuple[str, str]]:
+        """The (model, version) pairs this run registered."""
+        found = mlflow.MlflowClient().search_model_versions(f"run_id = '{self.run_id}'")
+        return sorted((version.name, str(version.version)) for version in found)
 
     def tracking_uri(self) -> str:
         return mlflow.get_tracking_uri()
@@ -158,6 +171,32 @@ def is_registered(model_name: str, version: str | int) -> bool:
     except mlflow.exceptions.MlflowException:
         return False
     return True
+
+
+def close_stale_runs(experiment_id: str) -> list[str]:
+    """Close as KILLED every run of the experiment that is still RUNNING although the process
+    that started it on this machine is gone (a SIGKILL, a closed laptop: no hook runs then),
+    so that no half-trained model stays on offer. A run says its process in two tags; a
+    process with its pid that started after the run is another one (pids are reused).
+    Runs of other machines, and runs without the tags, are left as they are."""
+    client = mlflow.MlflowClient()
+    closed = []
+    for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'"):
+        tags = run.data.tags
+        if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
+            continue
+        if not _running_since(int(tags[PID_TAG]), run.info.start_time / 1000):
+            client.set_terminated(run.info.run_id, "KILLED")
+            logger.info("MLflow run %s was left RUNNING by a process that is gone: closed as KILLED.", run.info.run_id)
+            closed.append(run.info.run_id)
+    return closed
+
+
+def _running_since(pid: int, started: float) -> bool:
+    try:
+        return psutil.Process(pid).create_time() <= started + 1
+    except psutil.NoSuchProcess:
+        return False
 
 
 def close_open_runs(status: str) -> None:
