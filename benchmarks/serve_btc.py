@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -86,21 +87,30 @@ def served(project: Path, env: str | None, model: str = "btc_forecaster"):
     """``kedro serve <model>`` from ``project`` on a free port; yields the port once /ping answers."""
     port = free_port()
     command = [sys.executable, "-m", "kedro", "serve", model, "--port", str(port), *(["--env", env] if env else [])]
-    process = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start:\n{process.stdout.read()}") from None
-                time.sleep(0.25)
-        yield port
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, cwd=project, stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError(f"the server did not start:\n{log.read()}") from None
+                    time.sleep(0.25)
+            yield port
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else the architecture."""
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")] if cpuinfo.exists() else []
+    return names[0] if names else platform.machine()
 
 
 def newest_served_answer(project: Path, data_root: str) -> dict:
@@ -140,7 +150,7 @@ def main() -> None:
         still_serving = post(port, recent)[0] == 200
     cuts = statistics.quantiles(latencies, n=100)
     result = {
-        "machine": {"processor": platform.processor() or platform.machine(), "cpu_count": os.cpu_count()},
+        "machine": {"processor": cpu_name(), "cpu_count": os.cpu_count()},
         "btc_forecast_run_seconds": round(forecast_run_seconds, 2),
         "server_startup_seconds": round(startup_seconds, 2),
         "served_equals_btc_forecast": equal,

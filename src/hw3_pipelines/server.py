@@ -85,8 +85,13 @@ def plain_error(body: bytes) -> bytes:
     return json.dumps({"error_code": code, "message": message}, ensure_ascii=False).encode()
 
 
+QUIET_WHILE_SERVING = ("kedro", "hw3_pipelines.progress")  # a dozen lines per request otherwise
+
+
 def serve(model_uri: str, port: int) -> None:
     import uvicorn
 
     logger.info("Serving %s on http://127.0.0.1:%d/invocations", model_uri, port)
+    for name in QUIET_WHILE_SERVING:
+        logging.getLogger(name).setLevel(logging.WARNING)
     uvicorn.run(app_for(model_uri), host="127.0.0.1", port=port, log_level="warning")
