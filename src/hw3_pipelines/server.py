@@ -85,13 +85,15 @@ def plain_error(body: bytes) -> bytes:
     return json.dumps({"error_code": code, "message": message}, ensure_ascii=False).encode()
 
 
-QUIET_WHILE_SERVING = ("kedro", "hw3_pipelines.progress")  # a dozen lines per request otherwise
+# Kedro's runner logs a dozen lines per request, and on a refused one its failure and how
+# to resume the run; the server logs what an operator needs (``_PlainErrors``).
+QUIET_WHILE_SERVING = {"kedro": logging.CRITICAL, "hw3_pipelines.progress": logging.WARNING}
 
 
 def serve(model_uri: str, port: int) -> None:
     import uvicorn
 
     logger.info("Serving %s on http://127.0.0.1:%d/invocations", model_uri, port)
-    for name in QUIET_WHILE_SERVING:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, level in QUIET_WHILE_SERVING.items():
+        logging.getLogger(name).setLevel(level)
     uvicorn.run(app_for(model_uri), host="127.0.0.1", port=port, log_level="warning")
