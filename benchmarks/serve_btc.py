@@ -72,7 +72,7 @@ def is_plain_error(status: int, body: str) -> bool:
     except ValueError:
         return False
     message = answer.get("message", "")
-    return (400 <= status < 500 and set(answer) == {"error_code", "message"} and 10 < len(message) < 300
+    return (400 <= status < 500 and set(answer) == {"error_code", "message"} and 10 < len(message) < 1500
             and "\n" not in message and "Traceback" not in body and ".py" not in body)
 
 

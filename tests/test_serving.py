@@ -1,5 +1,6 @@
-"""The btc forecaster as a registered model: logged by every btc run, asked by btc_forecast,
-served over HTTP on 127.0.0.1 by a real server, and no run left RUNNING by a killed process."""
+"""The registered models: the btc forecaster and the hafez poet logged by every training run,
+asked by btc_forecast and hafez_compose, served over HTTP on 127.0.0.1 by a real server;
+and no run left RUNNING by a killed process."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from benchmarks.serve_btc import (
     prices_request,
     served,
 )
+from benchmarks.serve_hafez import A_REQUEST, ghazal_request
+from benchmarks.serve_hafez import bad_requests as hafez_bad_requests
 from hw3_pipelines.sources.prices import read_bundled_snapshot
 from tests.conftest import TEST_DATA, copy_project, latest, run_pipeline
 
@@ -95,3 +98,29 @@ def test_a_killed_run_is_closed_as_killed_by_the_next_run(registered):
     assert store.get_run(started[0].info.run_id).info.status == "RUNNING"  # nothing closed it
     run_pipeline(registered, "btc_forecast")
     assert store.get_run(started[0].info.run_id).info.status == "KILLED"
+
+
+@pytest.fixture(scope="module")
+def poet(tmp_path_factory) -> Path:
+    """A project copy where conf/test hafez_metre and hafez runs have registered hafez_poet."""
+    project = copy_project(tmp_path_factory.mktemp("poet_project"))
+    run_pipeline(project, "hafez_metre")
+    run_pipeline(project, "hafez")
+    return project
+
+
+def test_the_served_ghazal_equals_hafez_compose_and_bad_requests_get_one_sentence(poet):
+    run_pipeline(poet, "hafez_compose", {"hafez": {"sample": {
+        "metre": "any", "qafiya": A_REQUEST["qafiya"], "radif": A_REQUEST["radif"], "couplets": 10, "seed": 7}}})
+    composed = json.loads(latest(poet, f"{TEST_DATA}/07_model_output/hafez_composed_ghazal.json").read_text(encoding="utf-8"))
+    ghazal = composed["ghazals"][0]
+    assert ghazal["request"] == {"metre": None, "qafiya": "ار", "radif": "ما", "couplets": 10} and ghazal["writing"] == "form_aware"
+    assert len(ghazal["hemistichs"]) == 20 and ghazal["matla_keeps_asked_rhyme_share"] == 1.0
+    with served(poet, "test", "hafez_poet") as port:
+        status, body = post(port, ghazal_request(metre="any", writing="form_aware"))
+        assert status == 200 and json.loads(body)["predictions"] == composed
+        for kind, request in hafez_bad_requests().items():
+            status, body = post(port, request)
+            assert is_plain_error(status, body), (kind, status, body)
+        assert "outside the model's alphabet" in json.loads(post(port, hafez_bad_requests()["text outside the alphabet"])[1])["message"]
+        assert post(port, ghazal_request(metre="any"))[0] == 200  # still serving

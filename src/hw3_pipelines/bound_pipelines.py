@@ -6,7 +6,7 @@ the name it is registered as, with no MLflow signature (the inference pipeline's
 node checks a request and names what is wrong in it). One change to the plugin's class:
 a partial run (``--to-nodes split_btc_prices``) that no longer makes everything the
 inference pipeline reads is a plain pipeline that logs no model, where kedro-mlflow
-would refuse to start it.
+would refuse to start it. ``ask`` is the node that asks a registered model.
 """
 
 from __future__ import annotations
@@ -25,6 +25,12 @@ class _BoundPipeline(PipelineML):
         if trained <= pipeline.all_outputs() | pipeline.inputs():
             return super()._turn_pipeline_to_ml(pipeline)
         return Pipeline(pipeline.nodes)
+
+
+def ask(model, request):
+    """A registered model's answer to ``request`` (``model``: its MLflow pyfunc, as the
+    catalog's ``MlflowModelRegistryDataset`` loads it)."""
+    return model.predict(request)
 
 
 def bind(training: Pipeline, inference: Pipeline, input_name: str, registered_model: str) -> Pipeline:

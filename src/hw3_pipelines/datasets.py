@@ -189,6 +189,22 @@ class LastSavedDataset(AbstractDataset):
     def save(self, data: Any) -> None:
         raise DatasetError("LastSavedDataset is read-only; save to the dataset it reads instead")
 
+    @property
+    def reads(self) -> AbstractVersionedDataset:
+        """The versioned dataset this entry reads (not ``versioned``: Kedro reads a class
+        attribute of that name as "make me versioned")."""
+        return self._dataset
+
+    @property
+    def _filepath(self) -> PurePosixPath:
+        """The versioned dataset's: kedro-mlflow logs a bound inference pipeline's inputs from
+        their ``_filepath`` and points it at the logged copy when it loads the model."""
+        return self._dataset._filepath
+
+    @_filepath.setter
+    def _filepath(self, path) -> None:
+        self._dataset._filepath = path
+
     def _exists(self) -> bool:
         return self.optional or self._dataset.exists()
 

@@ -51,7 +51,7 @@ from kedro_datasets.pandas import CSVDataset
 from kedro_datasets.text import TextDataset
 from pydantic import BaseModel
 
-from hw3_pipelines.datasets import TorchModelDataset
+from hw3_pipelines.datasets import LastSavedDataset, TorchModelDataset
 from hw3_pipelines.manifest import run_manifest
 from hw3_pipelines.quiet import importing_quietly
 
@@ -142,6 +142,7 @@ def _current_versions_only(pipeline, catalog):
         yield
         return
     datasets = [catalog.get(name) for name in sorted(pipeline.inference.inputs() - {pipeline.input_name})]
+    datasets = [dataset.reads if isinstance(dataset, LastSavedDataset) else dataset for dataset in datasets]
     versioned = [dataset for dataset in datasets if isinstance(dataset, AbstractVersionedDataset)]
     kept = [(dataset._filepath, dataset._version) for dataset in versioned]
     with TemporaryDirectory() as folder:

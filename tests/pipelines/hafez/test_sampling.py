@@ -145,7 +145,7 @@ def test_a_seed_text_is_the_first_hemistich_normalised_and_checked():
     assert all(len(p["hemistichs"]) % 2 == 1 for p in report["free"]["poems"])  # the given hemistich is not scored
     with pytest.raises(InputDataError, match=r"\['x', 'ق'\]"):
         sample(tiny_model(vocab), vocab, POEMS, split, table, sample_params(seed_text="مصرع قx"))
-    with pytest.raises(InputDataError, match=r"qafiya or radif has characters outside the model's vocabulary: \['x'\]"):
+    with pytest.raises(InputDataError, match=r"qafiya or radif has characters outside the model's alphabet: \['x'\]"):
         sample(tiny_model(vocab), vocab, POEMS, split, table, sample_params(radif="x"))
 
 

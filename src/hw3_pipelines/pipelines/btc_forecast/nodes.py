@@ -1,5 +1,6 @@
 """Nodes of the served btc forecaster: the two that adapt a request to the training
-pipeline's nodes and its answer to a program, and the one that asks the registered model.
+pipeline's nodes and its answer to a program (``bound_pipelines.ask`` asks the registered
+model).
 
 The inference pipeline that kedro-mlflow logs with every btc training run
 (``btc.pipeline.inference_pipeline``) is the training pipeline's own validation and
@@ -35,8 +36,3 @@ def forecast_answer(forecast: pd.DataFrame, validation_report: dict, btc: BtcPar
         },
         "forecast": forecast.to_dict(orient="records"),
     }
-
-
-def ask_registered_model(model, raw: pd.DataFrame) -> dict:
-    """The registered forecaster's answer for these prices (``model``: its MLflow pyfunc)."""
-    return model.predict(raw)

@@ -3,8 +3,8 @@ registered ``btc_forecaster`` (the newest version unless the catalog pins anothe
 
 from kedro.pipeline import Pipeline, node
 
+from hw3_pipelines.bound_pipelines import ask
 from hw3_pipelines.pipelines.btc import nodes as btc_nodes
-from hw3_pipelines.pipelines.btc_forecast import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -16,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ["btc_raw", "btc_raw_provenance"],
                 name="ingest_btc_prices",
             ),
-            node(nodes.ask_registered_model, ["btc_forecaster", "btc_raw"], "btc_served_forecast", name="ask_btc_forecaster"),
+            node(ask, ["btc_forecaster", "btc_raw"], "btc_served_forecast", name="ask_btc_forecaster"),
         ],
         tags="inference",
     )

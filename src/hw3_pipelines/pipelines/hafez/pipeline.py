@@ -1,12 +1,29 @@
-"""Wiring of ``hafez`` (corpus to model to verse) and ``hafez_sample`` (verse from the saved model)."""
+"""Wiring of ``hafez`` (corpus to model to verse), ``hafez_sample`` (verse from the saved
+model) and the poet a hafez run registers (``compose_pipeline``)."""
 
 from kedro.pipeline import Pipeline, node
 
+from hw3_pipelines.bound_pipelines import bind
 from hw3_pipelines.pipelines.hafez import nodes, report, sampling
+
+REGISTERED_MODEL = "hafez_poet"
+WRITER_INPUTS = [
+    "hafez_model", "hafez_vocab", "hafez_clean_corpus", "hafez_split", "hafez_divan_metres_last_saved",
+    "hafez_metre_judge_last_saved", "hafez_cache_settings", "params:hafez",
+]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return training_pipeline() + sampling_pipeline()
+    """Training and sampling, bound to the poet: after each run kedro-mlflow logs
+    ``compose_pipeline`` with the model, vocabulary, corpus, judge and cache it reads as one
+    MLflow model and registers it as ``hafez_poet`` (``bound_pipelines``)."""
+    return bind(training_pipeline() + sampling_pipeline(), compose_pipeline(), "hafez_request", REGISTERED_MODEL)
+
+
+def compose_pipeline() -> Pipeline:
+    """A request (first hemistich, metre, rhyme, couplets, way of writing) → a ghazal with
+    its form figures, by the sampling node's own writer."""
+    return Pipeline([node(sampling.compose_ghazals, ["hafez_request", *WRITER_INPUTS], "hafez_composition", name="compose_hafez_ghazals")])
 
 
 def divan_pipeline() -> Pipeline:
@@ -78,10 +95,7 @@ def sampling_pipeline() -> Pipeline:
         [
             node(
                 sampling.sample_verse,
-                [
-                    "hafez_model", "hafez_vocab", "hafez_clean_corpus", "hafez_split", "hafez_divan_metres_last_saved",
-                    "hafez_metre_judge_last_saved", "hafez_cache_settings", "params:hafez",
-                ],
+                WRITER_INPUTS,
                 ["hafez_samples", "hafez_sample_report"],
                 name="sample_hafez_verse",
                 tags="inference",

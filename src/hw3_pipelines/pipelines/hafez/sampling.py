@@ -53,20 +53,9 @@ def sample_verse(
     asked, form-aware and metre-aware from the same requests and seed; the free ones as
     text (each after its header), all of them in the report with their scores."""
     sample = hafez.sample
-    seed_text = normalize_line(sample.seed_text) if sample.seed_text else ""
-    unknown = sorted(set(seed_text) - vocab.keys())
-    if unknown:
-        raise InputDataError(f"hafez.sample.seed_text has characters outside the model's vocabulary: {unknown}")
-    if sample.cache and not cache_settings:
-        raise ParameterError("hafez.sample.cache samples with the tuned neural cache: set hafez.evaluation.cache and rerun hafez")
     poems = text_to_poems(clean_text)
-    requests = draw_requests(sample, poems, divan_metres, split, list(judge.config.metres))
-    outside = sorted({char for request in requests for char in request.text()} - vocab.keys())
-    if outside:
-        raise InputDataError(f"hafez.sample's qafiya or radif has characters outside the model's vocabulary: {outside}")
+    seed_text, requests, writer = _prepared(sample, model, vocab, poems, divan_metres, split, judge, cache_settings, "hafez.sample")
     corpus_lines = [line for poem in poems for line in poem]
-    words = Counter(word for line in corpus_lines for word in line.split())
-    writer = _Writer(model, vocab, judge, words, cache_settings if sample.cache else {}, sample)
     report = {
         "settings": sample.model_dump(),
         "requests": [request.__dict__ for request in requests],
@@ -84,6 +73,81 @@ def sample_verse(
         logger.info("%s: %d ghazals in %.0f s; hemistichs judged in the asked metre: %s.",
                     strategy, len(requests), seconds, _share(report[strategy]["asked_metre_share"]))
     return headed_text(written["free"], requests), report
+
+
+def compose_ghazals(
+    requests: pd.DataFrame, model: CharLM, vocab: dict, clean_text: str, split: dict, divan_metres: pd.DataFrame,
+    judge: MetreJudge, cache_settings: dict, hafez: HafezParams,
+) -> dict:
+    """The served poet: one ghazal per row of ``requests``, whose columns (all optional) are
+    ``first_hemistich``, ``metre``, ``qafiya``, ``radif``, ``couplets``, ``seed`` and
+    ``writing`` (``free``, ``form_aware`` or ``metre_aware``); what a row leaves out is
+    ``hafez.sample``'s, and what that leaves open is drawn from the Divan, as for
+    ``sample_verse``. Each ghazal comes back as hemistichs with the request it answered
+    and its form figures: the share of its hemistichs the judge hears in the asked metre,
+    the asked rhyme kept, its couplets and its share of known words."""
+    poems = text_to_poems(clean_text)
+    corpus_lines = [line for poem in poems for line in poem]
+    ghazals = []
+    for row in requests.to_dict(orient="records"):
+        sample, writing = _asked(row, hafez.sample)
+        seed_text, asked, writer = _prepared(sample, model, vocab, poems, divan_metres, split, judge, cache_settings, "the request")
+        written = writer.write_all(asked, seed_text, writing)
+        scored = score_ghazals(written, asked, judge, corpus_lines, given=1 if seed_text else 0)
+        ghazals.append({
+            "request": asked[0].__dict__, "writing": writing, "seed": sample.seed, "hemistichs": written[0],
+            **{key: scored[key] for key in COMPOSED_FIGURES},
+        })
+    return {"ghazals": ghazals}
+
+
+COMPOSED_FIGURES = (
+    "asked_metre_share", "matla_keeps_asked_rhyme_share", "asked_qafiya_kept_share", "asked_radif_kept_share",
+    "couplets_written_mean", "known_word_share", "copied_hemistich_share",
+)
+REQUEST_FIELDS = {"first_hemistich": "seed_text", "metre": "metre", "qafiya": "qafiya", "radif": "radif", "couplets": "couplets", "seed": "seed"}
+
+
+def _asked(row: dict, defaults: HafezSample) -> tuple[HafezSample, str]:
+    """A request's row as the sampling settings it asks for, and its way of writing."""
+    unknown = sorted(set(row) - set(REQUEST_FIELDS) - {"writing"})
+    if unknown:
+        raise InputDataError(f"a request has fields this poet does not know: {unknown}; it knows {[*REQUEST_FIELDS, 'writing']}")
+    writing = row.get("writing") or "form_aware"
+    if writing not in STRATEGIES:
+        raise InputDataError(f"writing {writing!r} is none of {list(STRATEGIES)}")
+    given = {REQUEST_FIELDS[key]: value for key, value in row.items() if key in REQUEST_FIELDS and not _missing(value)}
+    try:
+        sample = HafezSample.model_validate({**defaults.model_dump(), **given, "ghazals": 1})
+    except ValueError as error:
+        raise InputDataError(f"the request is not one this poet can write: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}") from None
+    if writing == "metre_aware" and sample.metre_aware is None:
+        raise InputDataError("metre-aware writing is off for this model (hafez.sample.metre_aware)")
+    return sample, writing
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _prepared(
+    sample: HafezSample, model: CharLM, vocab: dict, poems: list[list[str]], divan_metres: pd.DataFrame, split: dict,
+    judge: MetreJudge, cache_settings: dict, asker: str,
+) -> tuple[str, list[FormHeader], _Writer]:
+    """The seed text, the forms asked for and the writer, after checking that every asked
+    character is one the model knows (``asker`` names who asked, for the message)."""
+    seed_text = normalize_line(sample.seed_text) if sample.seed_text else ""
+    unknown = sorted(set(seed_text) - vocab.keys())
+    if unknown:
+        raise InputDataError(f"{asker}'s first hemistich has characters outside the model's alphabet: {unknown}")
+    if sample.cache and not cache_settings:
+        raise ParameterError("hafez.sample.cache samples with the tuned neural cache: set hafez.evaluation.cache and rerun hafez")
+    requests = draw_requests(sample, poems, divan_metres, split, list(judge.config.metres))
+    outside = sorted({char for request in requests for char in request.text()} - vocab.keys())
+    if outside:
+        raise InputDataError(f"{asker}'s qafiya or radif has characters outside the model's alphabet: {outside}")
+    words = Counter(word for poem in poems for line in poem for word in line.split())
+    return seed_text, requests, _Writer(model, vocab, judge, words, cache_settings if sample.cache else {}, sample)
 
 
 def draw_requests(sample: HafezSample, poems: list[list[str]], divan_metres: pd.DataFrame, split: dict, metres: list[str]) -> list[FormHeader]:
