@@ -145,7 +145,8 @@ def test_a_successful_run_is_short_free_of_noise_and_ends_with_its_summary(kedro
     summary = result.stdout.splitlines()[-12:]
     assert any("Results:" in line for line in summary) and any("btc_metrics.relative_mae = " in line for line in summary)
     assert any("btc_distribution_report.md" in line for line in summary)
-    assert "MLflow run" in summary[-1] and "mlflow ui --backend-store-uri sqlite:///" in summary[-1]
+    assert "MLflow run" in summary[-2] and "mlflow ui --backend-store-uri sqlite:///" in summary[-2]
+    assert "Registered btc_forecaster version 1; serve it with: kedro serve btc_forecaster" in summary[-1]
 
 
 def test_a_failed_run_says_so_once_in_a_few_lines(kedro_run):

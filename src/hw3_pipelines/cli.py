@@ -23,7 +23,7 @@ from kedro.validation.exceptions import ParameterValidationError
 
 from hw3_pipelines.errors import ProjectError
 from hw3_pipelines.logs import rich_in_a_terminal, trim_run_logs
-from hw3_pipelines.pipeline_registry import pipeline_names, writers_of
+from hw3_pipelines.pipeline_registry import pipeline_names, registering_hint
 from hw3_pipelines.tracking import close_open_runs
 
 TRACEBACK_VARIABLE = "HW3_TRACEBACK"
@@ -73,13 +73,8 @@ def serve(model_name: str, version: str, port: int, env: str | None) -> None:
     with KedroSession.create(env=env) as session:
         session.load_context()  # kedro-mlflow's hook points MLflow at the project's registry
     if not is_registered(model_name, version):
-        raise click.ClickException(f"the registry holds no {model_name} at {version}: {_trainer_hint(model_name, env)}")
+        raise click.ClickException(f"the registry holds no {model_name} at {version}: {registering_hint(model_name, env)}")
     serve_model(f"models:/{model_name}/{version}" if version == "latest" or version.isdigit() else f"models:/{model_name}@{version}", port)
-
-
-def _trainer_hint(model_name: str, env: str | None) -> str:
-    trainers = writers_of(model_name)
-    return f"run `kedro run --pipeline {trainers[0]}{f' --env {env}' if env else ''}` first" if trainers else "no pipeline registers it"
 
 
 # Kedro logs these errors before raising them; the expected ones are printed below, once.

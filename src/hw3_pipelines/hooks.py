@@ -15,7 +15,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 
 from hw3_pipelines.errors import MissingInputError
-from hw3_pipelines.pipeline_registry import writers_of
+from hw3_pipelines.pipeline_registry import registering_hint, writers_of
 from hw3_pipelines.quiet import importing_quietly
 from hw3_pipelines.summary import HEADLINES, run_summary
 from hw3_pipelines.tracking import is_registered
@@ -50,10 +50,8 @@ def _check_registered(dataset: MlflowModelRegistryDataset, run_params: dict[str,
     if is_registered(dataset.model_name, dataset.alias or dataset.stage_or_version):
         return
     running = ", ".join(run_params.get("pipeline_names") or []) or "this run"
-    env = f" --env {run_params['env']}" if run_params.get("env") else ""
-    trainers = writers_of(dataset.model_name)
-    command = f"run `kedro run --pipeline {trainers[0]}{env}` first" if trainers else "no pipeline registers it"
-    raise MissingInputError(f"{running} needs the registered model {dataset.model_uri}, which the registry does not hold: {command}")
+    hint = registering_hint(dataset.model_name, run_params.get("env"))
+    raise MissingInputError(f"{running} needs the registered model {dataset.model_uri}, which the registry does not hold: {hint}")
 
 
 def _missing_input_message(name: str, run_params: dict[str, Any], dataset) -> str:

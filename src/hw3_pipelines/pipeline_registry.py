@@ -39,3 +39,9 @@ def writers_of(dataset: str) -> list[str]:
         if dataset in pipe.all_outputs() or dataset == registers:
             writers.append((len(pipe.nodes), name))
     return [name for _, name in sorted(writers)]
+
+
+def registering_hint(model_name: str, env: str | None) -> str:
+    """What to run so that the registry holds ``model_name``."""
+    trainers = writers_of(model_name)
+    return f"run `kedro run --pipeline {trainers[0]}{f' --env {env}' if env else ''}` first" if trainers else "no pipeline registers it"

@@ -13,8 +13,8 @@ run with the Kedro command. This subclass changes these things:
 - the run manifest (sha256 of the raw inputs, package versions, device, seconds per
   node, git commit) goes into the run as one artifact, ``run_manifest.json``: the project
   keeps no second bookkeeping beside MLflow;
-- a training pipeline bound to its inference pipeline (``pipeline_ml_factory``) is logged
-  by the plugin as one MLflow model whose artifacts are the datasets the inference reads;
+- a training pipeline bound to its inference pipeline (kedro-mlflow's ``PipelineML``, see
+  ``bound_pipelines``) is logged by the plugin as one MLflow model whose artifacts are the datasets the inference reads;
   a versioned dataset is logged as the version this run saved, not its folder of every
   version (see ``_current_versions_only``);
 - each run is tagged with its host and process id, and a run starts by closing as
