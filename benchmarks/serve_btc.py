@@ -149,8 +149,7 @@ def main() -> None:
         plain = {kind: sum(is_plain_error(*post(port, body)) for _ in range(20)) for kind, body in bad_requests(prices).items()}
         still_serving = post(port, recent)[0] == 200
     cuts = statistics.quantiles(latencies, n=100)
-    result = {
-        "machine": {"processor": cpu_name(), "cpu_count": os.cpu_count()},
+    report({
         "btc_forecast_run_seconds": round(forecast_run_seconds, 2),
         "server_startup_seconds": round(startup_seconds, 2),
         "served_equals_btc_forecast": equal,
@@ -158,10 +157,15 @@ def main() -> None:
         "latency_ms": {"p50": round(1000 * cuts[49], 1), "p99": round(1000 * cuts[98], 1), "max": round(1000 * max(latencies), 1)},
         "bad_requests_answered_plainly": plain,
         "still_serving_after_bad_requests": still_serving,
-    }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    }, args.out)
+
+
+def report(result: dict, out: Path | None) -> None:
+    """Print ``result`` with the machine it was measured on, and write it to ``out``."""
+    text = json.dumps({"machine": {"processor": cpu_name(), "cpu_count": os.cpu_count()}, **result}, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.serve_btc import cpu_name, is_plain_error, post, served
+from benchmarks.serve_btc import is_plain_error, post, report, served
 
 COMPOSED = "07_model_output/hafez_composed_ghazal.json"
 A_REQUEST = {"metre": "مفاعلن فعلاتن مفاعلن فعلن", "qafiya": "ار", "radif": "ما", "couplets": 10, "seed": 7}
@@ -70,17 +69,13 @@ def main() -> None:
             seconds[writing] = {"median": round(statistics.median(times), 2), "max": round(max(times), 2)}
         plain = {kind: sum(is_plain_error(*post(port, body)) for _ in range(4)) for kind, body in bad_requests().items()}
         still_serving = post(port, ghazal_request(seed=1))[0] == 200
-    result = {
-        "machine": {"processor": cpu_name(), "cpu_count": os.cpu_count()},
+    report({
         "hafez_compose_run_seconds": round(compose_seconds, 2),
         "served_equals_hafez_compose": equal,
         "ten_couplet_ghazal_seconds": seconds,
         "bad_requests_answered_plainly": plain,
         "still_serving_after_bad_requests": still_serving,
-    }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    }, args.out)
 
 
 if __name__ == "__main__":

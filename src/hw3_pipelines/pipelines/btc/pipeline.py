@@ -3,8 +3,7 @@
 from kedro.pipeline import Pipeline, node, pipeline
 
 from hw3_pipelines.bound_pipelines import bind
-from hw3_pipelines.pipelines.btc import nodes, plots, report, scoring
-from hw3_pipelines.pipelines.btc_forecast import nodes as serving
+from hw3_pipelines.pipelines.btc import nodes, plots, report, scoring, serving
 
 REGISTERED_MODEL = "btc_forecaster"
 
@@ -42,12 +41,7 @@ def data_pipeline() -> Pipeline:
     """From the download (or a fallback) to the chronological split; shared with btc_lookback."""
     return Pipeline(
         [
-            node(
-                nodes.ingest_prices,
-                ["btc_raw_last_saved", "params:btc"],
-                ["btc_raw", "btc_raw_provenance"],
-                name="ingest_btc_prices",
-            ),
+            ingest_node(),
             node(
                 nodes.validate_and_repair_prices,
                 ["btc_raw", "btc_raw_provenance", "params:btc"],
@@ -58,6 +52,11 @@ def data_pipeline() -> Pipeline:
         ],
         tags="ingest",
     )
+
+
+def ingest_node():
+    """Prices from the download, or a fallback: the first step of training and of btc_forecast."""
+    return node(nodes.ingest_prices, ["btc_raw_last_saved", "params:btc"], ["btc_raw", "btc_raw_provenance"], name="ingest_btc_prices")
 
 
 def model_pipeline() -> Pipeline:

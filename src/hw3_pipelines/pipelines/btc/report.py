@@ -77,6 +77,9 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -
     lowest CRPS there, and the drift its paths carry against the realised returns."""
     model = backtest[backtest["forecaster"] == "model"].set_index("horizon")
     pool = backtest[backtest["forecaster"] == "pool"].set_index("horizon")
+    location, spread = calibration["location"], calibration["path_spread"]
+    shrunk = _chosen(location, f"the learnt one × {location['shrink']:g}")
+    widened = _chosen(spread, f"× {spread['factor']:g} at {spread['horizon']} days (× 1 on the first, linear between)")
     horizons = [h for h in REPORTED_HORIZONS if h in model.index]
     lines = [
         "",
@@ -84,7 +87,7 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -
         "",
         f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
         "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
-        f"{_location(calibration['location'])}; the spread of its paths {_path_spread(calibration['path_spread'])}. "
+        f"{shrunk}; the spread of its paths is {widened}. "
         "The linear pool keeps its one-day weights. p: Diebold-Mariano against the best "
         "baseline, with a HAC variance for the overlapping h-day outcomes.",
         "",
@@ -103,20 +106,13 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -
     return lines
 
 
-def _location(location: dict) -> str:
-    if "validation_crps" not in location:
-        return f"as learnt ({location['chosen_on']})"
-    tried = ", ".join(f"× {shrink} {crps:.3f}" for shrink, crps in location["validation_crps"].items())
-    return (f"the learnt one × {location['shrink']:g}, chosen on {location['chosen_on']} by mean CRPS "
-            f"(tried: {tried})")
-
-
-def _path_spread(path_spread: dict) -> str:
-    if "validation_crps" not in path_spread:
-        return f"is as learnt ({path_spread['chosen_on']})"
-    tried = ", ".join(f"× {factor} {crps:.3f}" for factor, crps in path_spread["validation_crps"].items())
-    return (f"is × {path_spread['factor']:g} at {path_spread['horizon']} days (× 1 on the first, linear between), chosen on "
-            f"{path_spread['chosen_on']} by mean CRPS (tried: {tried})")
+def _chosen(choice: dict, value: str) -> str:
+    """A choice made on validation origins: ``value`` with every candidate's mean CRPS there,
+    or why none was made."""
+    if "validation_crps" not in choice:
+        return f"as learnt ({choice['chosen_on']})"
+    tried = ", ".join(f"× {candidate} {crps:.3f}" for candidate, crps in choice["validation_crps"].items())
+    return f"{value}, chosen on {choice['chosen_on']} by mean CRPS (tried: {tried})"
 
 
 def _verdict(crps: float, baseline_crps: float, test: dict) -> str:

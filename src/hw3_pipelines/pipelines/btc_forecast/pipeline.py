@@ -4,18 +4,13 @@ registered ``btc_forecaster`` (the newest version unless the catalog pins anothe
 from kedro.pipeline import Pipeline, node
 
 from hw3_pipelines.bound_pipelines import ask
-from hw3_pipelines.pipelines.btc import nodes as btc_nodes
+from hw3_pipelines.pipelines.btc.pipeline import ingest_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            node(
-                btc_nodes.ingest_prices,
-                ["btc_raw_last_saved", "params:btc"],
-                ["btc_raw", "btc_raw_provenance"],
-                name="ingest_btc_prices",
-            ),
+            ingest_node(),
             node(ask, ["btc_forecaster", "btc_raw"], "btc_served_forecast", name="ask_btc_forecaster"),
         ],
         tags="inference",

@@ -1,10 +1,9 @@
-"""Nodes of the served btc forecaster: the two that adapt a request to the training
-pipeline's nodes and its answer to a program (``bound_pipelines.ask`` asks the registered
-model).
+"""Nodes of the served btc forecaster, the two that adapt a request to the training
+pipeline's nodes and its answer to a program.
 
 The inference pipeline that kedro-mlflow logs with every btc training run
-(``btc.pipeline.inference_pipeline``) is the training pipeline's own validation and
-forecast nodes between the first two; ``kedro run --pipeline btc_forecast`` and ``kedro
+(``pipeline.inference_pipeline``) is the training pipeline's own validation and forecast
+nodes between these two; ``kedro run --pipeline btc_forecast`` and ``kedro
 serve btc_forecaster`` both run that logged pipeline, so they answer alike.
 """
 
