@@ -124,3 +124,24 @@ def test_the_served_ghazal_equals_hafez_compose_and_bad_requests_get_one_sentenc
             assert is_plain_error(status, body), (kind, status, body)
         assert "outside the model's alphabet" in json.loads(post(port, hafez_bad_requests()["text outside the alphabet"])[1])["message"]
         assert post(port, ghazal_request(metre="any"))[0] == 200  # still serving
+
+
+def test_a_version_registered_by_older_code_is_refused_in_one_sentence(monkeypatch):
+    from kedro.io import DataCatalog
+    from kedro_mlflow.io.models import MlflowModelRegistryDataset
+
+    from hw3_pipelines.bound_pipelines import RegisteredModelDataset
+    from hw3_pipelines.cli import expected_error
+    from hw3_pipelines.errors import ProjectError
+
+    def unpickle_moved_code(self):
+        raise ModuleNotFoundError("No module named 'hw3_pipelines.pipelines.moved'")
+
+    monkeypatch.setattr(MlflowModelRegistryDataset, "_load", unpickle_moved_code)
+    catalog = DataCatalog({"btc_forecaster": RegisteredModelDataset(model_name="btc_forecaster", stage_or_version=1)})
+    with pytest.raises(Exception) as raised:
+        catalog.load("btc_forecaster")
+    error = expected_error(raised.value)  # Kedro's catalog wraps it in a DatasetError of its own
+    assert isinstance(error, ProjectError) and str(error) == (
+        "models:/btc_forecaster/1 was registered by an older version of this project's code and cannot be loaded by this one "
+        "(ModuleNotFoundError: No module named 'hw3_pipelines.pipelines.moved'): retrain to register a new version")

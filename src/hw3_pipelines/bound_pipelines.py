@@ -6,17 +6,44 @@ the name it is registered as, with no MLflow signature (the inference pipeline's
 node checks a request and names what is wrong in it). One change to the plugin's class:
 a partial run (``--to-nodes split_btc_prices``) that no longer makes everything the
 inference pipeline reads is a plain pipeline that logs no model, where kedro-mlflow
-would refuse to start it. ``ask`` is the node that asks a registered model.
+would refuse to start it. ``ask`` is the node that asks a registered model, which
+``RegisteredModelDataset`` loads.
 """
 
 from __future__ import annotations
 
+from kedro.io import DatasetError
 from kedro.pipeline import Pipeline
 
+from hw3_pipelines.errors import ProjectError
 from hw3_pipelines.quiet import importing_quietly
 
 with importing_quietly():
+    from kedro_mlflow.io.models import MlflowModelRegistryDataset
     from kedro_mlflow.pipeline.pipeline_ml import PipelineML
+
+
+class StaleModelError(ProjectError, DatasetError):
+    """A registered model whose pickled pipeline names functions this code no longer has."""
+
+
+def stale_model_message(model_uri: str, error: Exception) -> str:
+    return (f"{model_uri} was registered by an older version of this project's code and cannot be loaded by this one "
+            f"({type(error).__name__}: {error}): retrain to register a new version")
+
+
+class RegisteredModelDataset(MlflowModelRegistryDataset):
+    """kedro-mlflow's registry dataset, saying in one sentence when a version cannot load.
+
+    A registered model holds its inference pipeline as kedro-mlflow pickles it, with the
+    project's functions by module path: after a node function moves, unpickling an older
+    version fails deep in pickle (``ModuleNotFoundError``, ``AttributeError``)."""
+
+    def _load(self):  # kedro-mlflow's datasets implement _load, which Kedro makes their load
+        try:
+            return super()._load()
+        except (ImportError, AttributeError) as error:
+            raise StaleModelError(stale_model_message(self.model_uri, error)) from None
 
 
 class _BoundPipeline(PipelineML):

@@ -50,10 +50,21 @@ def run(**kwargs: Any) -> Any:
         return kedro_run.callback(**kwargs)
     except BaseException as error:
         close_open_runs("KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
-        if not isinstance(error, (ProjectError, ParameterValidationError)) or os.environ.get(TRACEBACK_VARIABLE):
+        expected = expected_error(error)
+        if expected is None or os.environ.get(TRACEBACK_VARIABLE):
             raise
-        message = parameter_messages(str(error)) if isinstance(error, ParameterValidationError) else str(error)
+        message = parameter_messages(str(expected)) if isinstance(expected, ParameterValidationError) else str(expected)
         raise click.ClickException(f"{message}\n(set {TRACEBACK_VARIABLE}=1 to see the traceback)") from None
+
+
+def expected_error(error: BaseException | None) -> BaseException | None:
+    """``error`` or the error it was raised from, if that is one the project expects: Kedro
+    wraps an error raised while loading a dataset in its own (``DatasetError``)."""
+    while error is not None:
+        if isinstance(error, (ProjectError, ParameterValidationError)):
+            return error
+        error = error.__cause__
+    return None
 
 
 @cli.command(name="serve")
@@ -74,7 +85,11 @@ def serve(model_name: str, version: str, port: int, env: str | None) -> None:
         session.load_context()  # kedro-mlflow's hook points MLflow at the project's registry
     if not is_registered(model_name, version):
         raise click.ClickException(f"the registry holds no {model_name} at {version}: {registering_hint(model_name, env)}")
-    serve_model(f"models:/{model_name}/{version}" if version == "latest" or version.isdigit() else f"models:/{model_name}@{version}", port)
+    uri = f"models:/{model_name}/{version}" if version == "latest" or version.isdigit() else f"models:/{model_name}@{version}"
+    try:
+        serve_model(uri, port)
+    except ProjectError as error:
+        raise click.ClickException(str(error)) from None
 
 
 # Kedro logs these errors before raising them; the expected ones are printed below, once.
@@ -88,7 +103,7 @@ def _expected_error_records(record: logging.LogRecord) -> bool:
         return True
     if record.name == "kedro.validation.parameter_validator":
         return False
-    return not isinstance(sys.exc_info()[1], ProjectError)
+    return not isinstance(expected_error(sys.exc_info()[1]), ProjectError)
 
 
 def _check_pipeline_names(names: list[str | None]) -> None:
