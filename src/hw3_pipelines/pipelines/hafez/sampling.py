@@ -54,8 +54,9 @@ def sample_verse(
     text (each after its header), all of them in the report with their scores."""
     sample = hafez.sample
     poems = text_to_poems(clean_text)
-    seed_text, requests, writer = _prepared(sample, model, vocab, poems, divan_metres, split, judge, cache_settings, "hafez.sample")
     corpus_lines = [line for poem in poems for line in poem]
+    words = Counter(word for line in corpus_lines for word in line.split())
+    seed_text, requests, writer = _prepared(sample, model, vocab, poems, words, divan_metres, split, judge, cache_settings, "hafez.sample")
     report = {
         "settings": sample.model_dump(),
         "requests": [request.__dict__ for request in requests],
@@ -88,10 +89,11 @@ def compose_ghazals(
     the asked rhyme kept, its couplets and its share of known words."""
     poems = text_to_poems(clean_text)
     corpus_lines = [line for poem in poems for line in poem]
+    words = Counter(word for line in corpus_lines for word in line.split())
     ghazals = []
     for row in requests.to_dict(orient="records"):
         sample, writing = _asked(row, hafez.sample)
-        seed_text, asked, writer = _prepared(sample, model, vocab, poems, divan_metres, split, judge, cache_settings, "the request")
+        seed_text, asked, writer = _prepared(sample, model, vocab, poems, words, divan_metres, split, judge, cache_settings, "the request")
         written = writer.write_all(asked, seed_text, writing)
         scored = score_ghazals(written, asked, judge, corpus_lines, given=1 if seed_text else 0)
         ghazals.append({
@@ -131,11 +133,12 @@ def _missing(value) -> bool:
 
 
 def _prepared(
-    sample: HafezSample, model: CharLM, vocab: dict, poems: list[list[str]], divan_metres: pd.DataFrame, split: dict,
-    judge: MetreJudge, cache_settings: dict, asker: str,
+    sample: HafezSample, model: CharLM, vocab: dict, poems: list[list[str]], words: Counter, divan_metres: pd.DataFrame,
+    split: dict, judge: MetreJudge, cache_settings: dict, asker: str,
 ) -> tuple[str, list[FormHeader], _Writer]:
-    """The seed text, the forms asked for and the writer, after checking that every asked
-    character is one the model knows (``asker`` names who asked, for the message)."""
+    """The seed text, the forms asked for and the writer (``words``: the corpus's word
+    counts, counted once by the caller), after checking that every asked character is one
+    the model knows (``asker`` names who asked, for the message)."""
     seed_text = normalize_line(sample.seed_text) if sample.seed_text else ""
     unknown = sorted(set(seed_text) - vocab.keys())
     if unknown:
@@ -146,7 +149,6 @@ def _prepared(
     outside = sorted({char for request in requests for char in request.text()} - vocab.keys())
     if outside:
         raise InputDataError(f"{asker}'s qafiya or radif has characters outside the model's alphabet: {outside}")
-    words = Counter(word for poem in poems for line in poem for word in line.split())
     return seed_text, requests, _Writer(model, vocab, judge, words, cache_settings if sample.cache else {}, sample)
 
 
