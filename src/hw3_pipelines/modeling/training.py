@@ -87,18 +87,29 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def make_reproducible(seed: int, num_threads: int | None) -> None:
+def seed_and_pin_threads(seed: int, num_threads: int | None) -> None:
     """Seed torch and pin its thread count, the two things that make CPU reruns match.
 
     Float reductions split over a different number of threads add up in a different
     order, so an unpinned thread count is enough to change the last bits of a loss. In a
     worker of a parallel run the count is capped by the worker's share of the cores
-    (``threads.thread_budget``).
+    (``threads.thread_budget``). Enough for a forward pass; answering nodes (a forecast
+    from a registered model) call it alone.
     """
     threads = thread_budget(num_threads)
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
+
+
+def make_reproducible(seed: int, num_threads: int | None) -> None:
+    """``seed_and_pin_threads``, and torch's deterministic algorithms for training, whose
+    backward passes (an embedding's gradient) may otherwise accumulate in another order.
+
+    The switch imports torch's compiler, about a second on 2 cores, which an answering node
+    that runs no backward pass is spared.
+    """
+    seed_and_pin_threads(seed, num_threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 

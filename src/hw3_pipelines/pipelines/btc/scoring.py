@@ -29,7 +29,7 @@ from hw3_pipelines.forecasting.distributions import (
 from hw3_pipelines.forecasting.windows import TARGET_COLUMN, ModelInput, feature_frame
 from hw3_pipelines.modeling import regressor_paths
 from hw3_pipelines.modeling.regressor_ensemble import Regressor, members
-from hw3_pipelines.modeling.training import make_reproducible
+from hw3_pipelines.modeling.training import seed_and_pin_threads
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.nodes import location_at, model_close_paths
 
@@ -232,7 +232,7 @@ def forecast_prices(
     Only Close is predicted; the model's other features are held at their last value, or
     at no change where it sees their daily log change.
     """
-    make_reproducible(btc.forecast.seed, btc.training.num_threads)  # served answers equal the pipeline's
+    seed_and_pin_threads(btc.forecast.seed, btc.training.num_threads)  # served answers equal the pipeline's
     frame = feature_frame(prices, btc.features, btc.target)
     window = scaler.transform(frame.to_numpy()[-btc.lookback :]).astype("float32")[None]
     last_close = np.array([float(prices["Close"].iloc[-1])])
