@@ -1,7 +1,10 @@
 """Project settings: Kedro defaults except where noted."""
 
-from hw3_pipelines.hooks import MissingInputHooks, RunSummaryHooks
-from hw3_pipelines.tracking import MlflowTracking
+from hw3_pipelines.startup import importing_without_sweeps
+
+with importing_without_sweeps():  # torch, MLflow and scikit-learn: see startup.py
+    from hw3_pipelines.hooks import MissingInputHooks, RunSummaryHooks
+    from hw3_pipelines.tracking import MlflowTracking
 
 # kedro-mlflow's hook comes in as the project's MlflowTracking (see tracking.py), not as the
 # plugin registers it, so that worker processes of parallel runs never log on their own.
