@@ -159,3 +159,12 @@ def test_pooled_draws_take_each_forecasters_share():
     assert all(len(np.unique(day[day > 2.5])) == 750 for day in pooled.samples)  # no path drawn twice
     with pytest.raises(ValueError, match="needs 900 of a forecaster that has 800"):
         Predictive.pooled_draws([0.1, 0.9], [low, high], 1000, rng)
+
+
+def test_pooled_draws_of_sorted_samples_take_other_ranks_each_day():
+    """Every day has the same 1,000 sorted draws 0..999: the pooled 100 must be another random
+    subset each day, so the days' medians centre on the forecaster's, 499.5."""
+    same_every_day = Predictive.from_samples(np.tile(np.arange(1000.0), (2000, 1)))
+    pooled = Predictive.pooled_draws([1.0], [same_every_day], 100, np.random.default_rng(0))
+    assert len({tuple(day) for day in pooled.samples}) == 2000
+    assert abs(np.median(pooled.samples, axis=1).mean() - 499.5) < 3

@@ -72,7 +72,10 @@ class Predictive:
     def pooled_draws(cls, weights, predictives: list[Predictive], m: int, rng: np.random.Generator) -> Predictive:
         """The linear pool as about ``m`` draws per day, for pools of forecasters known only by
         draws (paths): each gives its weight's share of them, a sample family that many of its
-        own, never one twice: a repeated draw would bias the ensemble CRPS estimate upward."""
+        own, never one twice: a repeated draw would bias the ensemble CRPS estimate upward.
+        A sample family's draws are kept sorted, so each day takes its own random subset:
+        one subset of columns for every day would be the same quantile ranks every day, a
+        bias that does not average out over days."""
         parts = []
         for weight, predictive in zip(weights, predictives):
             n = round(weight * m)
@@ -80,7 +83,7 @@ class Predictive:
                 draws = predictive.draw(n, rng)
                 if draws.shape[1] < n:
                     raise ValueError(f"a pool of {m} draws needs {n} of a forecaster that has {draws.shape[1]}")
-                parts.append(draws[:, rng.choice(draws.shape[1], n, replace=False)] if predictive.family == "samples" else draws)
+                parts.append(rng.permuted(draws, axis=1)[:, :n] if predictive.family == "samples" else draws)
         return cls.from_samples(np.concatenate(parts, axis=1))
 
     def as_mixture(self) -> Predictive:
