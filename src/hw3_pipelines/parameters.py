@@ -83,12 +83,15 @@ class BtcTraining(TrainConfig):
 class BtcCalibration(Strict):
     recalibrate: bool  # widen or narrow the spread by the CRPS-optimal factor on validation windows
     adaptive_gamma: Annotated[float, Field(gt=0, lt=1)]  # step of the adaptive conformal band level
-    # factors on the model's location as a log return (1: as learnt, 0: no change); the one with
-    # the lowest CRPS over horizons 1..backtest.horizon at origins inside the validation windows is kept
+    # factors on the model's location as a log return (1: as learnt, 0: no change), scored by the
+    # CRPS over horizons 1..backtest.horizon at origins inside the validation windows
     location_shrink: Annotated[list[Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]
-    # factors on the paths' spread at the last horizon (1 on the first day, linear between); chosen
+    # factors on the paths' spread at the last horizon (1 on the first day, linear between); scored
     # like the location, after it, on the same origins
     path_spread: Annotated[list[PositiveFloat], Field(min_length=1)]
+    # of each, the candidate nearest the random walk (no drift, spread as learnt) whose CRPS is not
+    # worse than the lowest at this Diebold-Mariano level; 1 keeps the lowest
+    significance: Annotated[float, Field(gt=0, le=1)]
 
 
 class BtcBaselines(Strict):

@@ -18,9 +18,10 @@ def dm(statistic: float, p_value: float, lower: float) -> dict:
     return {"statistic": statistic, "p_value": p_value, "p_value_lower": lower}
 
 
-LOCATION = {"shrink": 1.0, "chosen_on": "104 validation origins, horizons 1-30", "validation_crps": {"1": 4.878, "0": 5.081}}
-PATH_SPREAD = {"factor": 0.9, "horizon": 30, "chosen_on": "104 validation origins, horizons 1-30",
-               "validation_crps": {"0.9": 4.801, "1": 4.878}}
+LOCATION = {"shrink": 0.0, "chosen_on": "104 validation origins, horizons 1-30", "lowest": 1.0, "significance": 0.05,
+            "validation_crps": {"1": 4.878, "0": 5.081}, "p_value_against_lowest": {"1": 1.0, "0": 0.67}}
+PATH_SPREAD = {"factor": 0.9, "horizon": 30, "chosen_on": "104 validation origins, horizons 1-30", "lowest": 0.9,
+               "significance": 0.05, "validation_crps": {"0.9": 4.801, "1": 4.878}, "p_value_against_lowest": {"0.9": 1.0, "1": 0.012}}
 BACKTEST = pd.DataFrame([
     {"horizon": h, "forecaster": "model", "origins": 279, "crps": crps, "best_baseline": "garch_t", "best_baseline_crps": best,
      "dm_p_vs_best_baseline": p, "median_return": median, "actual_return": actual}
@@ -34,9 +35,11 @@ BACKTEST = pd.DataFrame([
 def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
     text = full_report()
     assert "## Beyond one day" in text and "279 origins" in text
-    assert ("the learnt one × 1, chosen on 104 validation origins, horizons 1-30 by mean CRPS (tried: × 1 4.878, × 0 5.081); "
+    assert ("the learnt one × 0, chosen on 104 validation origins, horizons 1-30: the nearest to the random walk whose mean "
+            "CRPS there is not worse than the lowest at p < 0.05 (tried: × 1 4.878, × 0 5.081 (p 0.67); p against the lowest); "
             "the spread of its paths is × 0.9 at 30 days (× 1 on the first, linear between), chosen on 104 validation origins, "
-            "horizons 1-30 by mean CRPS (tried: × 0.9 4.801, × 1 4.878).") in text
+            "horizons 1-30: the nearest to the random walk whose mean CRPS there is not worse than the lowest at p < 0.05 "
+            "(tried: × 0.9 4.801, × 1 4.878 (p 0.012); p against the lowest).") in text
     assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.01 |" in text
     assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.34 |" in text
 

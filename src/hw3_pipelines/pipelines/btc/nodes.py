@@ -8,6 +8,7 @@ validated ``BtcParams`` (see ``parameters.py``).
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from sklearn.preprocessing import MinMaxScaler
 from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.forecasting import distributions, metrics, recursive, scores
 from hw3_pipelines.forecasting import prices as price_table
+from hw3_pipelines.forecasting.selection import ParsimoniousChoice
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
     ModelInput,
@@ -202,12 +204,12 @@ def calibrate_model(model: Regressor, model_input: ModelInput, scaler: MinMaxSca
 
 def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, point_scale: float, spread: float, btc: BtcParams) -> tuple[dict, dict]:
     """The factor on the model's location (``calibration.location_shrink``), then the factor
-    on its paths' spread (``calibration.path_spread``), each the one whose paths give the
-    lowest CRPS of the cumulative log return, averaged over horizons 1..H and over
-    walk-forward origins inside the validation windows (every ``backtest.stride`` days, H
-    shortened to the windows there are). So the drift a path compounds and the width its
-    fan grows to are chosen on the last training days, never the test days. A price model
-    keeps both as learnt: a level has no return to shrink."""
+    on its paths' spread (``calibration.path_spread``), each scored by the CRPS of the
+    cumulative log return, averaged over horizons 1..H, at walk-forward origins inside the
+    validation windows (every ``backtest.stride`` days, H shortened to the windows there
+    are). So the drift a path compounds and the width its fan grows to are chosen on the
+    last training days, never the test days; of each, the one ``ParsimoniousChoice`` keeps. A price
+    model keeps both as learnt: a level has no return to shrink."""
     if btc.target == "price":
         kept = "none: a price model's paths are kept as learnt"
         return {"shrink": 1.0, "chosen_on": kept}, {"factor": 1.0, "horizon": btc.backtest.horizon, "chosen_on": kept}
@@ -217,11 +219,16 @@ def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScale
     windows = model_input.X_train[-n_val:][origins]
     returns = 100 * inverse_column(scaler, model_input.y_train[-n_val:].astype("float64"), model_input.close_index)
     actual = np.stack([np.cumsum(returns[o : o + horizon]) for o in origins])
-    chosen_on = f"{len(origins)} validation origins, horizons 1-{horizon}"
+    choosing = ParsimoniousChoice(
+        f"{len(origins)} validation origins, horizons 1-{horizon}",
+        overlap=math.ceil(horizon / btc.backtest.stride),
+        significance=btc.calibration.significance,
+    )
 
-    def crps_by_horizon(closes: np.ndarray) -> list[float]:
+    def crps_by_origin(closes: np.ndarray) -> np.ndarray:
+        """The CRPS of each origin (rows) at each horizon (columns)."""
         paths = 100 * np.log(closes)  # cumulative log returns from a close of 1
-        return [float(np.mean(distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]))) for h in range(horizon)]
+        return np.stack([distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]) for h in range(horizon)], axis=1)
 
     closes = {}
     for shrink in btc.calibration.location_shrink:
@@ -230,23 +237,14 @@ def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScale
             model, windows, np.ones(len(origins)), scaler, model_input.close_index, trial, btc,
             btc.backtest.model_copy(update={"horizon": horizon}),
         )
-    shrink, location = _lowest("Location: x %g of the learnt", {k: crps_by_horizon(c) for k, c in closes.items()}, chosen_on)
+    by_shrink = {k: crps_by_origin(c) for k, c in closes.items()}
+    shrink, location = choosing.kept("Location: x %g of the learnt", by_shrink, nearest_first=sorted(by_shrink))
     location = {"shrink": shrink, **location, "validation_actual_return": [float(v) for v in actual.mean(axis=0)]}
-    by_factor = {f: crps_by_horizon(recursive.widen_paths(closes[shrink], f, horizon)) for f in btc.calibration.path_spread}
-    factor, path_spread = _lowest("Path spread: x %g at the last horizon", by_factor, chosen_on)
+    by_factor = {f: crps_by_origin(recursive.widen_paths(closes[shrink], f, horizon)) for f in btc.calibration.path_spread}
+    factor, path_spread = choosing.kept(
+        "Path spread: x %g at the last horizon", by_factor, nearest_first=sorted(by_factor, key=lambda f: abs(math.log(f)))
+    )
     return location, {"factor": factor, "horizon": horizon, **path_spread}
-
-
-def _lowest(what: str, by_horizon: dict[float, list[float]], chosen_on: str) -> tuple[float, dict]:
-    """The candidate with the lowest CRPS averaged over horizons, and every candidate's figures."""
-    mean_crps = {candidate: float(np.mean(values)) for candidate, values in by_horizon.items()}
-    best = min(mean_crps, key=mean_crps.get)
-    logger.info(what + ", chosen on %s (mean CRPS: %s).", best, chosen_on, ", ".join(f"x {k:g} {v:.3f}" for k, v in mean_crps.items()))
-    return best, {
-        "chosen_on": chosen_on,
-        "validation_crps": {f"{k:g}": v for k, v in mean_crps.items()},
-        "validation_crps_by_horizon": {f"{k:g}": v for k, v in by_horizon.items()},
-    }
 
 
 def location_at(shrink: float, scaler: MinMaxScaler, close_index: int) -> regressor_paths.Location:

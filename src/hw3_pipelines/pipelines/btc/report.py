@@ -107,12 +107,17 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -
 
 
 def _chosen(choice: dict, value: str) -> str:
-    """A choice made on validation origins: ``value`` with every candidate's mean CRPS there,
-    or why none was made."""
+    """A choice made on validation origins (``forecasting.selection``): ``value`` with every
+    candidate's mean CRPS there and its p-value against the lowest, or why none was made."""
     if "validation_crps" not in choice:
         return f"as learnt ({choice['chosen_on']})"
-    tried = ", ".join(f"× {candidate} {crps:.3f}" for candidate, crps in choice["validation_crps"].items())
-    return f"{value}, chosen on {choice['chosen_on']} by mean CRPS (tried: {tried})"
+    p_values = choice["p_value_against_lowest"]
+    tried = ", ".join(
+        f"× {candidate} {crps:.3f}" + ("" if p_values[candidate] == 1 else f" (p {p_values[candidate]:.2g})")
+        for candidate, crps in choice["validation_crps"].items()
+    )
+    return (f"{value}, chosen on {choice['chosen_on']}: the nearest to the random walk whose mean CRPS there is not "
+            f"worse than the lowest at p < {choice['significance']:g} (tried: {tried}; p against the lowest)")
 
 
 def _verdict(crps: float, baseline_crps: float, test: dict) -> str:
