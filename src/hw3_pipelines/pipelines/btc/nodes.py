@@ -208,8 +208,8 @@ def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScale
     cumulative log return, averaged over horizons 1..H, at walk-forward origins inside the
     validation windows (every ``backtest.stride`` days, H shortened to the windows there
     are). So the drift a path compounds and the width its fan grows to are chosen on the
-    last training days, never the test days; of each, the one ``ParsimoniousChoice`` keeps. A price
-    model keeps both as learnt: a level has no return to shrink."""
+    last training days, never the test days; of each, the one ``ParsimoniousChoice`` keeps.
+    A price model keeps both as learnt: a level has no return to shrink."""
     if btc.target == "price":
         kept = "none: a price model's paths are kept as learnt"
         return {"shrink": 1.0, "chosen_on": kept}, {"factor": 1.0, "horizon": btc.backtest.horizon, "chosen_on": kept}
