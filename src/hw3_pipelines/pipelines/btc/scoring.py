@@ -170,7 +170,7 @@ def _verdict(report: dict, btc: BtcParams) -> str:
                "saturate;" if btc.target == "price" else "")
         return (f"The model's one-day forecasts failed: CRPS {model:.2f} against {NAMES[best]}'s {baseline:.3f}, its 80% band "
                 f"holding {report['model']['coverage_80']:.0%} of days;{why} `kedro run --pipeline btc --env distribution` "
-                "forecasts daily returns with a seed ensemble and ties GARCH.")
+                "forecasts daily returns with a seed ensemble whose one-day CRPS is below GARCH's.")
     test = report["model"][f"crps_dm_vs_{best}"]
     significance = "significantly" if test["p_value"] < 0.05 else "not significantly"
     return (f"The model's one-day CRPS is {model:.4f} against the best baseline's ({NAMES[best]}) {baseline:.4f}: "
