@@ -12,6 +12,9 @@ would refuse to start it. ``ask`` is the node that asks a registered model, whic
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from kedro.io import DatasetError
 from kedro.pipeline import Pipeline
 
@@ -27,23 +30,30 @@ class StaleModelError(ProjectError, DatasetError):
     """A registered model whose pickled pipeline names functions this code no longer has."""
 
 
-def stale_model_message(model_uri: str, error: Exception) -> str:
-    return (f"{model_uri} was registered by an older version of this project's code and cannot be loaded by this one "
-            f"({type(error).__name__}: {error}): retrain to register a new version")
+@contextmanager
+def explaining_stale_models(model_uri: str) -> Iterator[None]:
+    """Loading ``model_uri``: a version whose pickled pipeline names functions this code no
+    longer has fails deep in pickle (``ModuleNotFoundError``, ``AttributeError``) and is
+    refused in one sentence instead."""
+    try:
+        yield
+    except (ImportError, AttributeError) as error:
+        raise StaleModelError(
+            f"{model_uri} was registered by an older version of this project's code and cannot be loaded by this one "
+            f"({type(error).__name__}: {error}): retrain to register a new version"
+        ) from None
 
 
 class RegisteredModelDataset(MlflowModelRegistryDataset):
     """kedro-mlflow's registry dataset, saying in one sentence when a version cannot load.
 
     A registered model holds its inference pipeline as kedro-mlflow pickles it, with the
-    project's functions by module path: after a node function moves, unpickling an older
-    version fails deep in pickle (``ModuleNotFoundError``, ``AttributeError``)."""
+    project's functions by module path: after a node function moves, an older version no
+    longer loads (``explaining_stale_models``)."""
 
     def _load(self):  # kedro-mlflow's datasets implement _load, which Kedro makes their load
-        try:
+        with explaining_stale_models(self.model_uri):
             return super()._load()
-        except (ImportError, AttributeError) as error:
-            raise StaleModelError(stale_model_message(self.model_uri, error)) from None
 
 
 class _BoundPipeline(PipelineML):

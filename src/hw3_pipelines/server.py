@@ -21,7 +21,7 @@ import json
 import logging
 import re
 
-from hw3_pipelines.bound_pipelines import StaleModelError, stale_model_message
+from hw3_pipelines.bound_pipelines import explaining_stale_models
 from hw3_pipelines.errors import ProjectError
 from hw3_pipelines.quiet import importing_quietly
 
@@ -59,10 +59,8 @@ class _PlainErrors:
 
 def app_for(model_uri: str):
     """MLflow's scoring app for the model at ``model_uri`` (``models:/btc_forecaster/latest``)."""
-    try:
+    with explaining_stale_models(model_uri):
         model = mlflow.pyfunc.load_model(model_uri)
-    except (ImportError, AttributeError) as error:
-        raise StaleModelError(stale_model_message(model_uri, error)) from None
     app = scoring_server.init(_PlainErrors(model))
 
     @app.middleware("http")
