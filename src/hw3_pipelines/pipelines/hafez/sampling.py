@@ -53,9 +53,7 @@ def sample_verse(
     asked, form-aware and metre-aware from the same requests and seed; the free ones as
     text (each after its header), all of them in the report with their scores."""
     sample = hafez.sample
-    poems = text_to_poems(clean_text)
-    corpus_lines = [line for poem in poems for line in poem]
-    words = Counter(word for line in corpus_lines for word in line.split())
+    poems, corpus_lines, words = _corpus(clean_text)
     seed_text, requests, writer = _prepared(sample, model, vocab, poems, words, divan_metres, split, judge, cache_settings, "hafez.sample")
     report = {
         "settings": sample.model_dump(),
@@ -87,9 +85,7 @@ def compose_ghazals(
     ``sample_verse``. Each ghazal comes back as hemistichs with the request it answered
     and its form figures: the share of its hemistichs the judge hears in the asked metre,
     the asked rhyme kept, its couplets and its share of known words."""
-    poems = text_to_poems(clean_text)
-    corpus_lines = [line for poem in poems for line in poem]
-    words = Counter(word for line in corpus_lines for word in line.split())
+    poems, corpus_lines, words = _corpus(clean_text)
     ghazals = []
     for row in requests.to_dict(orient="records"):
         sample, writing = _asked(row, hafez.sample)
@@ -132,11 +128,18 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
+def _corpus(clean_text: str) -> tuple[list[list[str]], list[str], Counter]:
+    """The Divan as poems, as hemistichs, and its word counts (the form-aware writer's)."""
+    poems = text_to_poems(clean_text)
+    lines = [line for poem in poems for line in poem]
+    return poems, lines, Counter(word for line in lines for word in line.split())
+
+
 def _prepared(
     sample: HafezSample, model: CharLM, vocab: dict, poems: list[list[str]], words: Counter, divan_metres: pd.DataFrame,
     split: dict, judge: MetreJudge, cache_settings: dict, asker: str,
 ) -> tuple[str, list[FormHeader], _Writer]:
-    """The seed text, the forms asked for and the writer (``words``: the corpus's word
+    """The seed text, the forms asked for and the writer (``words``: ``_corpus``'s word
     counts, counted once by the caller), after checking that every asked character is one
     the model knows (``asker`` names who asked, for the message)."""
     seed_text = normalize_line(sample.seed_text) if sample.seed_text else ""
