@@ -130,12 +130,32 @@ def test_a_pools_crps_is_the_quadratic_form_of_the_gram_matrix():
     np.testing.assert_allclose(Predictive.pool(w, [a, b]).crps(FAR), np.einsum("i,dij,j->d", w, gram, w), rtol=1e-6)
 
 
+def test_the_gram_matrix_of_forecasters_known_by_draws_is_the_pools_crps_by_definition():
+    rng = np.random.default_rng(3)
+    days = 6
+    y = rng.normal(0, 2, days)
+    closed = Predictive.student_t(4.0, np.zeros(days), np.full(days, 1.5))
+    first, second = (Predictive.from_samples(rng.normal(0.5, s, (days, m))) for s, m in ((1.0, 40), (3.0, 25)))
+    forecasters = [closed, first, second]
+    gram = crps_gram(forecasters, y)
+    for i, p in enumerate(forecasters):
+        np.testing.assert_allclose(gram[:, i, i], p.crps(y), rtol=1e-6)
+
+    def mean_distance(a, b):  # by brute force over all pairs of draws
+        return np.abs(a[:, :, None] - b[:, None, :]).mean(axis=(1, 2))
+
+    closed_draws = closed.draw(400_000, rng)
+    to_y = [np.abs(closed_draws - y[:, None]).mean(axis=1), *(np.abs(p.samples - y[:, None]).mean(axis=1) for p in (first, second))]
+    np.testing.assert_allclose(gram[:, 1, 2], (to_y[1] + to_y[2] - mean_distance(first.samples, second.samples)) / 2, rtol=1e-10)
+    np.testing.assert_allclose(gram[:, 0, 1], (to_y[0] + to_y[1] - mean_distance(closed_draws[:, :40_000], first.samples)) / 2, atol=0.01)
+
+
 def test_pool_weights_find_the_forecaster_the_outcomes_came_from():
     rng = np.random.default_rng(2)
     days = 3000
     outcomes = np.where(rng.random(days) < 0.3, rng.normal(0, 4, days), rng.normal(0, 1, days))
     narrow, wide = Predictive.normal(np.zeros(days), np.ones(days)), Predictive.normal(np.zeros(days), np.full(days, 4.0))
-    weights = crps_pool_weights([narrow, wide, Predictive.normal(np.full(days, 3.0), np.ones(days))], outcomes)
+    weights = crps_pool_weights(crps_gram([narrow, wide, Predictive.normal(np.full(days, 3.0), np.ones(days))], outcomes))
     np.testing.assert_allclose(weights, [0.7, 0.3, 0.0], atol=0.06)
 
 

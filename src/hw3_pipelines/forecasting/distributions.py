@@ -199,22 +199,65 @@ def crps_gram(predictives: list[Predictive], y: np.ndarray) -> np.ndarray:
     """Per day, the matrix G (days, k, k) with G[i, j] = (E|X_i - y| + E|X_j - y| - E|X_i - X_j|) / 2.
 
     Its diagonal is each forecaster's CRPS (CRPS = E|X - y| - E|X - X'| / 2); for weights w
-    summing to 1, wᵀ G w is the CRPS of the linear pool ``Predictive.pool(w, predictives)``,
-    so pool weights are a quadratic programme (``crps_pool_weights``)."""
+    summing to 1, wᵀ G w is the CRPS of the linear pool of ``predictives`` with weights w,
+    so pool weights are a quadratic programme (``crps_pool_weights``), and a pool of
+    forecasters known by draws is scored exactly from all their draws, not from a subsample.
+    Closed forms are integrated as one mixture (``_expected_distances_between``); a
+    forecaster known by draws takes the mean over its draws, and over pairs of distinct
+    draws for its own E|X - X'|, the same fair estimate ``Predictive.crps`` gives it."""
+    y = np.asarray(y, float)
+    k = len(predictives)
+    closed = [i for i, p in enumerate(predictives) if p.family != "samples"]
+    to_y, between = np.empty((len(y), k)), np.empty((len(y), k, k))
+    if closed:
+        to_y[:, closed], between[np.ix_(range(len(y)), closed, closed)] = _closed_form_distances([predictives[i] for i in closed], y)
+    for i, p in enumerate(predictives):
+        if p.family != "samples":
+            continue
+        to_y[:, i] = _mean_distance(p, y[:, None])[:, 0]
+        between[:, i, i] = _mean_distance_within(p.samples)
+        for j, q in enumerate(predictives):
+            if j != i and (q.family != "samples" or j > i):
+                between[:, i, j] = between[:, j, i] = _mean_distance(q, p.samples).mean(axis=1)
+    return (to_y[:, :, None] + to_y[:, None, :] - between) / 2
+
+
+def _closed_form_distances(predictives: list[Predictive], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E|X_i - y| (days, k) and E|X_i - X_j| (days, k, k) of closed-form forecasters, all
+    integrated on one grid as the components of their pool."""
     parts = [p.as_mixture() for p in predictives]
     pooled = Predictive.pool(np.full(len(parts), 1 / len(parts)), parts)
-    to_y, between = _expected_distance_to(y, pooled), _expected_distances_between(pooled)
     owner = np.repeat(np.arange(len(parts)), [len(p.weights) for p in parts])
     within = np.concatenate([p.weights for p in parts])
     membership = (owner[:, None] == np.arange(len(parts))) * within[:, None]  # (components, k)
-    to_y = to_y @ membership
-    return (to_y[:, :, None] + to_y[:, None, :] - membership.T @ between @ membership) / 2
+    return _expected_distance_to(y, pooled) @ membership, membership.T @ _expected_distances_between(pooled) @ membership
 
 
-def crps_pool_weights(predictives: list[Predictive], y: np.ndarray) -> np.ndarray:
-    """The weights, on the simplex, that minimise the mean CRPS of the linear pool over ``y``."""
-    gram = crps_gram(predictives, y).mean(axis=0)
-    k = len(predictives)
+def _mean_distance(predictive: Predictive, points: np.ndarray) -> np.ndarray:
+    """E|X - p| for each of the day's ``points`` (days, n)."""
+    if predictive.family != "samples":
+        mixture = predictive.as_mixture()
+        return np.stack([_expected_distance_to(column, mixture) @ mixture.weights for column in points.T], axis=1)
+    draws = predictive.samples  # sorted
+    days, m = draws.shape
+    below = np.stack([np.searchsorted(row, p, side="right") for row, p in zip(draws, points)])
+    cumulative = np.concatenate([np.zeros((days, 1)), np.cumsum(draws, axis=1)], axis=1)
+    sum_below = np.take_along_axis(cumulative, below, axis=1)
+    return (below * points - sum_below + (cumulative[:, -1:] - sum_below) - (m - below) * points) / m
+
+
+def _mean_distance_within(draws: np.ndarray) -> np.ndarray:
+    """The mean |x_a - x_b| over pairs of distinct draws (sorted, days x m): the sum over
+    pairs is 2 Σ_a (2a - m + 1) x_a with a counted from 0."""
+    m = draws.shape[1]
+    return 2 * draws @ (2 * np.arange(m) - m + 1) / (m * (m - 1))
+
+
+def crps_pool_weights(gram: np.ndarray) -> np.ndarray:
+    """The weights, on the simplex, that minimise the pool's CRPS averaged over every
+    outcome of ``gram`` (..., k, k): the days, or origins and horizons, of ``crps_gram``."""
+    k = gram.shape[-1]
+    gram = gram.reshape(-1, k, k).mean(axis=0)
     result = optimize.minimize(
         lambda w: w @ gram @ w, np.full(k, 1 / k), jac=lambda w: 2 * gram @ w, method="SLSQP",
         bounds=[(0, 1)] * k, constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1}],

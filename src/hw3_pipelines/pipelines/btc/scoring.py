@@ -22,6 +22,7 @@ from hw3_pipelines.errors import ParameterError
 from hw3_pipelines.forecasting import baselines, metrics, recursive, scores
 from hw3_pipelines.forecasting.distributions import (
     Predictive,
+    crps_gram,
     crps_pool_weights,
     from_model_step,
     returns_to_prices,
@@ -118,7 +119,7 @@ def fit_pool(
     candidates = {} if own.family == "samples" else {"model": own}
     reference = _Baselines(prices, fitted, dates)
     candidates |= reference.one_day(reference.test_positions)
-    weights = crps_pool_weights(list(candidates.values()), actual)
+    weights = crps_pool_weights(crps_gram(list(candidates.values()), actual))
     pooled = Predictive.pool(weights, list(candidates.values()))
     return {
         "fitted_on": {"first_date": str(dates[0]), "last_date": str(dates[-1]), "days": n_val},
