@@ -10,6 +10,7 @@ import pytest
 
 from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.forecasting import prices as price_table
+from hw3_pipelines.forecasting import recursive
 from hw3_pipelines.pipelines.btc import nodes, scoring
 from hw3_pipelines.pipelines.btc.scoring import BASELINES
 from hw3_pipelines.sources import prices as sources
@@ -220,15 +221,21 @@ def test_the_location_and_path_spread_are_chosen_on_validation_origins_and_each_
     assert_kept_nearest_the_random_walk_not_worse_than_the_lowest(path_spread, path_spread["factor"], ["1", "0.5", "2"])
     assert path_spread["validation_crps"]["1"] == location["validation_crps"][f"{location['shrink']:g}"]
     fitted = scoring.fit_baselines(train, p)
-    only_garch = {"weights": {"garch_t": 1.0}}
-    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, only_garch, p)
+    constant_then_garch = {"weights": {"constant_vol": 1.0}, "beyond_one_day": {"weights": {"garch_t": 1.0}}}
+    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, constant_then_garch, p)
     for h, rows in table.groupby("horizon"):
         by_name = rows.set_index("forecaster")
         rivals = by_name.loc[list(BASELINES), "crps"]
         for name in ("model", "pool"):
             assert by_name.loc[name, "best_baseline"] == rivals.idxmin() and 0 <= by_name.loc[name, "dm_p_vs_best_baseline"] <= 1
             assert by_name.loc[name, "best_baseline_crps"] == pytest.approx(rivals.min())
-        assert by_name.loc["pool", "crps"] == pytest.approx(by_name.loc["garch_t", "crps"], rel=0.1)  # GARCH-t resampled
+        member = "constant_vol" if h == 1 else "garch_t"  # scored from all the member's draws, not the pool's subsample
+        assert by_name.loc["pool", "crps"] == pytest.approx(by_name.loc[member, "crps"], rel=1e-12)
+
+
+def only(weights: dict) -> dict:
+    """A pool with the same weights at every horizon."""
+    return {"weights": weights, "beyond_one_day": {"weights": weights}}
 
 
 def test_the_pool_forecasts_past_the_last_date_in_its_forecasters_shares():
@@ -236,15 +243,15 @@ def test_the_pool_forecasts_past_the_last_date_in_its_forecasters_shares():
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
     fitted = scoring.fit_baselines(train, p)
-    only_constant = scoring.forecast_prices(model, scaler, calibration, prices, fitted, {"weights": {"constant_vol": 1.0}}, p)
+    only_constant = scoring.forecast_prices(model, scaler, calibration, prices, fitted, only({"constant_vol": 1.0}), p)
     last, sigma, days = prices["Close"].iloc[-1], fitted["constant_vol_sigma"], np.arange(1, 8)
     z95 = 1.959964 * sigma * np.sqrt(days) / 100
     np.testing.assert_allclose(only_constant["upper_95"], last * np.exp(z95), rtol=0.01)
     np.testing.assert_allclose(only_constant["lower_95"], last * np.exp(-z95), rtol=0.01)
     np.testing.assert_allclose(only_constant["median"], last, rtol=0.005)
-    alone = scoring.forecast_prices(model, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}},
+    alone = scoring.forecast_prices(model, scaler, calibration, prices, fitted, only({"model": 1.0}),
                                     params(target="log_return", model={"head": "student_t"}, forecast={"paths": 4000}))
-    only_model = scoring.forecast_prices(model, scaler, calibration, prices, fitted, {"weights": {"model": 1.0}}, p)
+    only_model = scoring.forecast_prices(model, scaler, calibration, prices, fitted, only({"model": 1.0}), p)
     np.testing.assert_allclose(only_model[["lower_95", "median", "upper_95"]], alone[["lower_95", "median", "upper_95"]], rtol=1e-9)
 
 
@@ -289,7 +296,7 @@ def test_backtest_longer_than_the_test_period_names_the_parameter():
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
     with pytest.raises(ParameterError, match="btc.backtest.horizon=100"):
-        scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), {"weights": {}}, p)
+        scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), only({}), p)
 
 
 @pytest.mark.parametrize(("head", "losses", "scale"), [("point", [0.02, 0.01], "log"), ("student_t", [-0.5, -0.7], "linear")])
@@ -334,6 +341,12 @@ def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
     assert min(pool["weights"].values()) >= 0
     crps = pool["validation_crps"]
     assert crps["pool"] <= min(crps[name] for name in pool["weights"]) + 1e-9
+    beyond = pool["beyond_one_day"]
+    origins = len(recursive.walk_forward_origins(n_val, 5, p.backtest.stride))
+    assert beyond["fitted_on"] == {"origins": origins, "horizons": [2, 5], "stride": p.backtest.stride}
+    assert list(beyond["weights"]) == ["model", *BASELINES] and sum(beyond["weights"].values()) == pytest.approx(1)
+    crps = beyond["validation_crps"]
+    assert crps["pool"] <= min(crps[name] for name in beyond["weights"]) + 1e-9
 
 
 def test_a_price_level_model_stays_out_of_the_pool():

@@ -27,8 +27,8 @@ BACKTEST = pd.DataFrame([
      "dm_p_vs_best_baseline": p, "median_return": median, "actual_return": actual}
     for h, crps, best, p, median, actual in [(1, 1.289, 1.303, 0.31, 0.15, 0.01), (7, 3.516, 3.393, 0.16, 1.13, -0.10),
                                              (14, 5.084, 4.754, 0.055, 2.35, -0.10), (30, 8.152, 7.224, 0.0033, 4.96, -0.34)]
-] + [{"horizon": h, "forecaster": "pool", "origins": 279, "crps": crps, "dm_p_vs_best_baseline": p}
-      for h, crps, p in [(1, 1.288, 0.3), (7, 3.5, 0.2), (14, 5.0, 0.1), (30, 8.0, 0.01)]]
+] + [{"horizon": h, "forecaster": "pool", "origins": 279, "crps": crps, "dm_p_vs_best_baseline": p, "median_return": median}
+      for h, crps, p, median in [(1, 1.288, 0.3, 0.1), (7, 3.5, 0.2, 0.0), (14, 5.0, 0.1, -0.05), (30, 8.0, 0.01, -0.08)]]
   + [{"horizon": 1, "forecaster": "garch_t", "origins": 279, "crps": 1.303}])
 
 
@@ -40,8 +40,11 @@ def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
             "the spread of its paths is × 0.9 at 30 days (× 1 on the first, linear between), chosen on 104 validation origins, "
             "horizons 1-30: the nearest to the random walk whose mean CRPS there is not worse than the lowest at p < 0.05 "
             "(tried: × 0.9 4.801, × 1 4.878 (p 0.012); p against the lowest).") in text
-    assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.01 |" in text
-    assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.34 |" in text
+    assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.10 | +0.01 |" in text
+    assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.08 | -0.34 |" in text
+    assert ("The linear pool beyond one day: GARCH(1,1)-t 0.94, constant volatility 0.06, the weights that minimise its mean "
+            "CRPS over horizons 2-30 at 104 walk-forward origins inside the validation days (mean CRPS there: linear pool "
+            "4.950, GARCH(1,1)-t 4.963, the model 5.081).") in text
 
 
 def test_a_price_model_keeps_its_paths_and_says_why():
@@ -51,7 +54,8 @@ def test_a_price_model_keeps_its_paths_and_says_why():
     metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}, "verdict": "-"}
                for name in [*BASELINES, "model", "pool"]}
     dates = {"test_start": "a", "test_end": "b", "n_test_days": 1}
-    text = write_distribution_report(metrics, dates, calibration, {"weights": {"model": 1.0}}, BACKTEST,
+    one_set = {"weights": {"model": 1.0}, "beyond_one_day": {"weights": {"model": 1.0}, "fitted_on": "the one-day weights"}}
+    text = write_distribution_report(metrics, dates, calibration, one_set, BACKTEST,
                                      BtcParams.model_validate(conf_parameters("btc")))
     assert ("is as learnt (none: a price model's paths are kept as learnt); the spread of its paths is as learnt (none: a "
             "price model's paths are kept as learnt).") in text
@@ -68,7 +72,10 @@ def full_report() -> str:
     metrics = {"model": model, "constant_vol": scores(1.42, 0.95, 1e-9), "ewma": scores(1.31), "garch_t": scores(1.30),
                "gjr_garch_t": scores(1.30), "egarch_t": scores(1.30), "har_t": scores(1.28), "pool": pool}
     dates = {"test_start": "2024-03-09", "test_end": "2026-07-22", "n_test_days": 866}
-    weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001}}
+    weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001},
+               "beyond_one_day": {"weights": {"model": 0.0, "garch_t": 0.94, "constant_vol": 0.06},
+                                  "fitted_on": {"origins": 104, "horizons": [2, 30], "stride": 3},
+                                  "validation_crps": {"model": 5.081, "garch_t": 4.963, "pool": 4.950}}}
     calibration = {"spread_factor": 1.0, "forward_check": {"first_half_factor": 0.836, "second_half_crps_before": 0.01893,
                                                           "second_half_crps_after": 0.01899, "transfers": False},
                    "location": LOCATION, "path_spread": PATH_SPREAD}

@@ -69,10 +69,10 @@ def write_distribution_report(
         f"- With adaptive conformal bands (Gibbs and Candès 2021, γ = {btc.calibration.adaptive_gamma:g}; each day's band "
         f"level set from the misses of the days before it): {_calibration(model, 'adaptive_')}"
     )
-    return "\n".join(lines + _beyond_one_day(backtest, calibration, btc)) + "\n"
+    return "\n".join(lines + _beyond_one_day(backtest, calibration, pool_weights, btc)) + "\n"
 
 
-def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -> list[str]:
+def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, pool_weights: dict, btc: BtcParams) -> list[str]:
     """The walk-forward backtest at a few horizons: the model against the baseline with the
     lowest CRPS there, and the drift its paths carry against the realised returns."""
     model = backtest[backtest["forecaster"] == "model"].set_index("horizon")
@@ -88,12 +88,13 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -
         f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
         "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
         f"{shrunk}; the spread of its paths is {widened}. "
-        "The linear pool keeps its one-day weights. p: Diebold-Mariano against the best "
+        f"The linear pool beyond one day: {_weights(pool_weights['beyond_one_day'])}, {_fitted(pool_weights['beyond_one_day'])}. "
+        "p: Diebold-Mariano against the best "
         "baseline, with a HAC variance for the overlapping h-day outcomes.",
         "",
         "| days ahead | the model's CRPS ↓ | p | the pool's CRPS ↓ | p | best baseline | its CRPS ↓ | lowest | "
-        "model's median return (%) | realised mean (%) |",
-        "|---:|---:|---:|---:|---:|---|---:|---|---:|---:|",
+        "model's median return (%) | pool's (%) | realised mean (%) |",
+        "|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|",
     ]
     for h in horizons:
         row, pooled = model.loc[h], pool.loc[h]
@@ -101,7 +102,8 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, btc: BtcParams) -
         lines.append(
             f"| {h} | {row['crps']:.3f} | {row['dm_p_vs_best_baseline']:.3g} | {pooled['crps']:.3f} | "
             f"{pooled['dm_p_vs_best_baseline']:.3g} | {NAMES[row['best_baseline']]} | {row['best_baseline_crps']:.3f} | "
-            f"{min(candidates, key=candidates.get)} | {row['median_return']:+.2f} | {row['actual_return']:+.2f} |"
+            f"{min(candidates, key=candidates.get)} | {row['median_return']:+.2f} | {pooled['median_return']:+.2f} | "
+            f"{row['actual_return']:+.2f} |"
         )
     return lines
 
@@ -139,6 +141,17 @@ def _recalibration(calibration: dict) -> str:
     if check["transfers"]:
         return f"{tested}, so the spread is multiplied by {calibration['spread_factor']:.3f}, fitted on all of them."
     return f"{tested}, so the spread is kept as trained (the model and the model before recalibration are one)."
+
+
+def _fitted(weights: dict) -> str:
+    """Where the pool's multi-day weights come from, with every forecaster's CRPS there."""
+    fitted = weights["fitted_on"]
+    if isinstance(fitted, str):
+        return fitted
+    first, last = fitted["horizons"]
+    crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(weights["validation_crps"].items(), key=lambda item: item[1]))
+    return (f"the weights that minimise its mean CRPS over horizons {first}-{last} at {fitted['origins']} walk-forward "
+            f"origins inside the validation days (mean CRPS there: {crps})")
 
 
 def _weights(pool: dict) -> str:

@@ -105,12 +105,19 @@ def fit_pool(
     model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
     train_prices: pd.DataFrame, prices: pd.DataFrame, fitted: dict, btc: BtcParams,
 ) -> dict:
-    """Weights of the linear pool of the model and the baselines: those that minimise the
-    pool's mean CRPS on the validation days (the targets of the model's validation windows,
-    the last training days), never on the test days. On those days the baselines and the
-    model's spread factor are in-sample; the model's weights were not fitted there (only its
-    best epoch was chosen there). A model whose distribution is only draws (a price-level
-    target) stays out of the pool."""
+    """Weights of the linear pool of the model and the baselines, two sets: those that
+    minimise the pool's mean CRPS on the validation days (the targets of the model's
+    validation windows, the last training days), for one day ahead; and those that minimise
+    it over horizons 2..H at walk-forward origins inside the same days, for every horizon
+    beyond. Never the test days. On those days the baselines and the model's spread factor
+    are in-sample; the model's weights were not fitted there (only its best epoch was
+    chosen there). A model whose one-day distribution is only draws (a price-level target)
+    stays out of the one-day pool, whose forecasts are closed-form mixtures.
+
+    One set for all horizons beyond the first, not one per horizon: the validation span
+    holds about a dozen non-overlapping 30-day outcomes, too few to fit seven weights per
+    horizon; and not the one-day set, which on the default split weighed the model, whose
+    paths are behind GARCH's from the fourth day on."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     close = train_prices["Close"].to_numpy(float)
     previous, actual = close[-n_val - 1 : -1], 100 * np.log(close[-n_val:] / close[-n_val - 1 : -1])
@@ -121,11 +128,48 @@ def fit_pool(
     candidates |= reference.one_day(reference.test_positions)
     weights = crps_pool_weights(crps_gram(list(candidates.values()), actual))
     pooled = Predictive.pool(weights, list(candidates.values()))
-    return {
+    one_day = {
         "fitted_on": {"first_date": str(dates[0]), "last_date": str(dates[-1]), "days": n_val},
         "weights": dict(zip(candidates, map(float, weights))),
         "validation_crps": {name: float(np.mean(p.crps(actual))) for name, p in (candidates | {"pool": pooled}).items()},
     }
+    return one_day | {"beyond_one_day": _fit_pool_beyond_one_day(model, model_input, scaler, calibration, close, reference, fitted, btc, one_day)}
+
+
+def _fit_pool_beyond_one_day(model, model_input: ModelInput, scaler, calibration: dict, close: np.ndarray, reference: _Baselines, fitted: dict, btc: BtcParams, one_day: dict) -> dict:
+    """The pool's weights for horizons 2..H from every forecaster's cumulative return at
+    walk-forward origins inside the validation days (``backtest.stride`` apart, H shortened
+    to the days there are), the model's from its recursive paths; the one-day weights when
+    those days hold no two-day outcome."""
+    n_val = len(reference.test_positions)
+    horizon = min(btc.backtest.horizon, n_val)
+    if horizon < 2:
+        return {"fitted_on": f"the one-day weights: {n_val} validation day(s) hold no two-day outcome", "weights": one_day["weights"]}
+    origins = recursive.walk_forward_origins(n_val, horizon, btc.backtest.stride)
+    last_close = close[-n_val - 1 : -1][origins]
+    closes = model_close_paths(
+        model, model_input.X_train[-n_val:][origins], last_close, scaler, model_input.close_index, calibration, btc,
+        btc.backtest.model_copy(update={"horizon": horizon}),
+    )
+    model_returns = 100 * np.log(closes / last_close[:, None, None])
+    grams = []
+    for h, forecasters in _cumulative_forecasters(model_returns, reference, reference.test_positions[origins], fitted, btc.backtest.paths, btc.forecast.seed):
+        if h > 1:
+            names = list(forecasters)
+            grams.append(crps_gram(list(forecasters.values()), 100 * np.log(close[-n_val:][origins + h - 1] / last_close)))
+    gram = np.stack(grams)  # (horizons, origins, k, k)
+    weights = crps_pool_weights(gram)
+    mean_gram = gram.mean(axis=(0, 1))
+    return {
+        "fitted_on": {"origins": len(origins), "horizons": [2, horizon], "stride": btc.backtest.stride},
+        "weights": dict(zip(names, map(float, weights))),
+        "validation_crps": dict(zip(names, map(float, np.diagonal(mean_gram)))) | {"pool": float(weights @ mean_gram @ weights)},
+    }
+
+
+def pool_weights(pool: dict, h: int) -> dict[str, float]:
+    """The pool's weights for forecasts ``h`` days ahead (``fit_pool``)."""
+    return pool["weights"] if h == 1 else pool["beyond_one_day"]["weights"]
 
 
 def score_one_day(
@@ -243,7 +287,7 @@ def forecast_prices(
         reference = _Baselines.with_next_day(prices, fitted)
         returns = 100 * np.log(closes / last_close[:, None, None])
         by_horizon = _cumulative_forecasters(returns, reference, reference.test_positions, fitted, btc.forecast.paths, btc.forecast.seed)
-        draws = [_pooled(pool, forecasters, btc.forecast.paths, btc.forecast.seed + h).samples for h, forecasters in by_horizon]
+        draws = [_pooled(pool_weights(pool, h), forecasters, btc.forecast.paths, btc.forecast.seed + h).samples for h, forecasters in by_horizon]
         closes = last_close[:, None, None] * np.exp(np.stack(draws, axis=-1) / 100)
     bands = recursive.band_quantiles(closes)
     dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=btc.forecast.horizon)
@@ -269,9 +313,8 @@ def _cumulative_forecasters(model_returns: np.ndarray, reference: _Baselines, po
         }
 
 
-def _pooled(pool: dict, forecasters: dict[str, Predictive], m: int, seed: int) -> Predictive:
-    """The linear pool with its (one-day) weights as about ``m`` draws per origin."""
-    weights = pool["weights"]
+def _pooled(weights: dict[str, float], forecasters: dict[str, Predictive], m: int, seed: int) -> Predictive:
+    """The linear pool with ``weights`` as about ``m`` draws per origin."""
     return Predictive.pooled_draws(list(weights.values()), [forecasters[name] for name in weights], m, np.random.default_rng(seed))
 
 
@@ -283,9 +326,9 @@ def backtest_forecasters(
     of the cumulative log return 1..H days ahead, scored per horizon over the origins.
     The point forecast is the distribution's median, turned into a close.
 
-    The pool keeps its one-day weights (``fit_pool``) at every horizon: the validation span
-    holds about a dozen non-overlapping 30-day outcomes, too few to fit seven weights per
-    horizon."""
+    The pool takes its one-day weights one day ahead and its multi-day weights beyond
+    (``fit_pool``). Its quantiles come from about ``paths`` pooled draws; its CRPS from all
+    its members' draws and closed forms (``crps_gram``), free of the subsample's noise."""
     horizon, stride, n_paths = btc.backtest.horizon, btc.backtest.stride, btc.backtest.paths
     origins = recursive.walk_forward_origins(len(model_input.X_test), horizon, stride)
     if len(origins) == 0:
@@ -298,33 +341,45 @@ def backtest_forecasters(
     rows = []
     for h, forecasters in _cumulative_forecasters(model_returns, reference, reference.test_positions[origins], fitted, n_paths, btc.forecast.seed):
         actual = 100 * np.log(actual_close[:, h - 1] / last_close)
-        forecasters["pool"] = _pooled(pool, forecasters, n_paths, btc.scoring.seed + h)
-        horizon_rows = {name: _horizon_row(h, name, p, actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()}
+        crps = {name: p.crps(actual) for name, p in forecasters.items()}
+        weights = pool_weights(pool, h)
+        forecasters["pool"] = _pooled(weights, forecasters, n_paths, btc.scoring.seed + h)
+        crps["pool"] = _pool_crps(weights, forecasters, actual)
+        horizon_rows = {name: _horizon_row(h, name, p, crps[name], actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()}
         for name in ("model", "pool"):
-            horizon_rows[name] |= _against_best_baseline(name, forecasters, actual, math.ceil(h / stride))
+            horizon_rows[name] |= _against_best_baseline(crps, name, math.ceil(h / stride))
         rows += horizon_rows.values()
     return pd.DataFrame(rows)
 
 
-def _against_best_baseline(name: str, forecasters: dict[str, Predictive], actual: np.ndarray, overlap: int) -> dict:
+def _pool_crps(weights: dict[str, float], forecasters: dict[str, Predictive], actual: np.ndarray) -> np.ndarray:
+    """The pool's CRPS at each origin from its members with a weight, wᵀ G w."""
+    members = {name: w for name, w in weights.items() if w > 0}
+    w = np.array(list(members.values()))
+    return np.einsum("i,dij,j->d", w, crps_gram([forecasters[name] for name in members], actual), w)
+
+
+def _against_best_baseline(crps: dict[str, np.ndarray], name: str, overlap: int) -> dict:
     """``name`` against the baseline with the lowest CRPS at this horizon: Diebold-Mariano
-    on the origins' CRPS, with a HAC variance over ``overlap`` lags, since an h-day outcome
-    shares days with the outcomes of the origins up to h days later."""
-    crps = {rival: forecasters[rival].crps(actual) for rival in BASELINES}
-    best = min(crps, key=lambda rival: crps[rival].mean())
-    test = metrics.loss_difference_test(forecasters[name].crps(actual), crps[best], horizon=overlap)
+    on the origins' CRPS (``crps``, every forecaster's), with a HAC variance over
+    ``overlap`` lags, since an h-day outcome shares days with the outcomes of the origins up
+    to h days later."""
+    best = min(BASELINES, key=lambda rival: crps[rival].mean())
+    test = metrics.loss_difference_test(crps[name], crps[best], horizon=overlap)
     return {"best_baseline": best, "best_baseline_crps": float(crps[best].mean()),
             "dm_statistic_vs_best_baseline": test["statistic"], "dm_p_vs_best_baseline": test["p_value"]}
 
 
-def _horizon_row(h: int, name: str, predictive: Predictive, actual_close, last_close, btc: BtcParams) -> dict:
-    """One forecaster's scores at horizon ``h`` over the origins; ``median_return`` against
-    ``actual_return`` (means over origins, %) shows a drift the paths picked up."""
+def _horizon_row(h: int, name: str, predictive: Predictive, crps: np.ndarray, actual_close, last_close, btc: BtcParams) -> dict:
+    """One forecaster's scores at horizon ``h`` over the origins, its CRPS the mean of
+    ``crps``; ``median_return`` against ``actual_return`` (means over origins, %) shows a
+    drift the paths picked up."""
     actual = 100 * np.log(actual_close / last_close)
     median = predictive.ppf(0.5)
     point = last_close * np.exp(median / 100)
     naive_mae = float(np.mean(np.abs(actual_close - last_close)))
     scored = scores.score(predictive, actual, actual_close, last_close, btc.scoring.draws, btc.scoring.seed)
+    scored["crps"] = float(np.mean(crps))
     pinball = {f"pinball_{q}": value for q, value in scored.pop("pinball").items()}
     mae = float(np.mean(np.abs(point - actual_close)))
     known_after = math.ceil(h / btc.backtest.stride)  # origins until an h-day outcome is known
