@@ -92,6 +92,9 @@ class BtcCalibration(Strict):
     # of each, the candidate nearest the random walk (no drift, spread as learnt) whose CRPS is not
     # worse than the lowest at this Diebold-Mariano level; 1 keeps the lowest
     significance: Annotated[float, Field(gt=0, le=1)]
+    # beyond one day, the forecaster that the pool fitted on the validation origins must beat
+    # there at ``significance`` to replace
+    benchmark: Literal["constant_vol", "ewma", "garch_t", "gjr_garch_t", "egarch_t", "har_t"]
 
 
 class BtcBaselines(Strict):

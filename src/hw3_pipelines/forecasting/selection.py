@@ -17,23 +17,26 @@ MIN_ORIGINS = 3  # the Diebold-Mariano test's least
 
 @dataclass(frozen=True)
 class ParsimoniousChoice:
-    """Which candidate a walk-forward validation keeps: the one nearest the random walk (no
-    drift, the spread as learnt) whose CRPS is not worse than the lowest's at
-    ``significance``, by a Diebold-Mariano test on the per-origin CRPS (averaged over
-    horizons) with a HAC variance over the ``overlap`` origins whose outcomes share days.
+    """Which candidate a walk-forward validation keeps: the simplest (the first of
+    ``nearest_first``: no drift and the spread as learnt, as in a random walk; or the
+    benchmark forecaster) whose CRPS is not worse than the lowest's at ``significance``,
+    by a Diebold-Mariano test on the per-origin CRPS (averaged over horizons) with a HAC
+    variance over the ``overlap`` origins whose outcomes share days.
 
     The lowest alone follows noise: on the default split the learnt drift scored 4.878
     against 5.081 without it, p = 0.67, and then compounded the validation months' rally
-    into every test path. A drift, or a wider or narrower fan, is kept when the validation
-    days show it is better, not when it happens to score lower there. With fewer than
-    ``MIN_ORIGINS`` origins nothing can be shown, and the nearest is kept."""
+    into every test path. A drift, a wider or narrower fan, or a pool in place of the
+    benchmark is kept when the validation days show it is better, not when it happens to
+    score lower there. With fewer than ``MIN_ORIGINS`` origins nothing can be shown, and
+    the simplest is kept."""
 
     chosen_on: str
     overlap: int
     significance: float
 
-    def kept(self, what: str, crps: dict[float, np.ndarray], nearest_first: list[float]) -> tuple[float, dict]:
-        """The kept candidate and every candidate's figures (``crps``: origins x horizons)."""
+    def kept(self, what: str, crps: dict[float | str, np.ndarray], nearest_first: list[float | str]) -> tuple[float | str, dict]:
+        """The kept candidate and every candidate's figures (``crps``: origins x horizons);
+        candidates are factors or names."""
         per_origin = {candidate: values.mean(axis=1) for candidate, values in crps.items()}
         mean_crps = {candidate: float(values.mean()) for candidate, values in per_origin.items()}
         lowest = min(mean_crps, key=mean_crps.get)
@@ -45,15 +48,19 @@ class ParsimoniousChoice:
         }
         best = next(candidate for candidate in nearest_first if p_values[candidate] >= self.significance)
         logger.info(
-            what + ", chosen on %s (mean CRPS: %s; the lowest x %g, p against it: %s).", best, self.chosen_on,
-            ", ".join(f"x {k:g} {v:.3f}" for k, v in mean_crps.items()), lowest,
-            ", ".join(f"x {k:g} {v:.2g}" for k, v in p_values.items() if k != lowest),
+            what + ", chosen on %s (mean CRPS: %s; the lowest %s, p against it: %s).", _label(best), self.chosen_on,
+            ", ".join(f"{_label(k)}: {v:.3f}" for k, v in mean_crps.items()), _label(lowest),
+            ", ".join(f"{_label(k)}: {v:.2g}" for k, v in p_values.items() if k != lowest),
         )
         return best, {
             "chosen_on": self.chosen_on,
             "lowest": lowest,
             "significance": self.significance,
-            "validation_crps": {f"{k:g}": v for k, v in mean_crps.items()},
-            "p_value_against_lowest": {f"{k:g}": v for k, v in p_values.items()},
-            "validation_crps_by_horizon": {f"{k:g}": [float(v) for v in values.mean(axis=0)] for k, values in crps.items()},
+            "validation_crps": {_label(k): v for k, v in mean_crps.items()},
+            "p_value_against_lowest": {_label(k): v for k, v in p_values.items()},
+            "validation_crps_by_horizon": {_label(k): [float(v) for v in values.mean(axis=0)] for k, values in crps.items()},
         }
+
+
+def _label(candidate) -> str:
+    return candidate if isinstance(candidate, str) else f"{candidate:g}"

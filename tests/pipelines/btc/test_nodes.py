@@ -344,9 +344,25 @@ def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
     beyond = pool["beyond_one_day"]
     origins = len(recursive.walk_forward_origins(n_val, 5, p.backtest.stride))
     assert beyond["fitted_on"] == {"origins": origins, "horizons": [2, 5], "stride": p.backtest.stride}
-    assert list(beyond["weights"]) == ["model", *BASELINES] and sum(beyond["weights"].values()) == pytest.approx(1)
+    fitted = beyond["fitted_weights"]
+    assert list(fitted) == ["model", *BASELINES] and sum(fitted.values()) == pytest.approx(1) and min(fitted.values()) >= 0
     crps = beyond["validation_crps"]
-    assert crps["pool"] <= min(crps[name] for name in beyond["weights"]) + 1e-9
+    assert crps["pool"] <= min(crps[name] for name in fitted) + 1e-9
+    choice = beyond["choice"]  # the fitted pool replaces the benchmark only where it is significantly better
+    assert choice["validation_crps"] == pytest.approx({"garch_t": crps["garch_t"], "pool": crps["pool"]})
+    replaced = choice["lowest"] == "pool" and choice["p_value_against_lowest"]["garch_t"] < 0.05
+    assert beyond["kept"] == ("pool" if replaced else "garch_t")
+    assert beyond["weights"] == (fitted if replaced else {"garch_t": 1.0})
+
+
+def test_beyond_one_day_the_lowest_pool_is_kept_when_significance_is_1():
+    p = params(target="log_return", model={"head": "student_t"}, calibration={"significance": 1.0, "benchmark": "ewma"},
+               backtest={"stride": 3})  # at least 3 origins: with fewer nothing can be shown, and the benchmark stays
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows, scaler)
+    beyond = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)["beyond_one_day"]
+    assert set(beyond["choice"]["validation_crps"]) == {"ewma", "pool"}
+    assert beyond["kept"] == "pool" and beyond["weights"] == beyond["fitted_weights"]
 
 
 def test_a_price_level_model_stays_out_of_the_pool():

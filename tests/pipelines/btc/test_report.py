@@ -42,9 +42,10 @@ def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
             "(tried: × 0.9 4.801, × 1 4.878 (p 0.012); p against the lowest).") in text
     assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.10 | +0.01 |" in text
     assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.08 | -0.34 |" in text
-    assert ("The linear pool beyond one day: GARCH(1,1)-t 0.94, constant volatility 0.06, the weights that minimise its mean "
-            "CRPS over horizons 2-30 at 104 walk-forward origins inside the validation days (mean CRPS there: linear pool "
-            "4.950, GARCH(1,1)-t 4.963, the model 5.081).") in text
+    assert ("The final forecaster (the linear pool) beyond one day is GARCH(1,1)-t alone, the benchmark: the pool whose "
+            "weights minimise its mean CRPS over horizons 2-30 at 104 walk-forward origins inside the validation days "
+            "(GARCH(1,1)-t 0.94, constant volatility 0.06; mean CRPS there: linear pool 4.950, GARCH(1,1)-t 4.963, the model "
+            "5.081) was not better there than it at p < 0.05 (Diebold-Mariano p = 0.71).") in text
 
 
 def test_a_price_model_keeps_its_paths_and_says_why():
@@ -54,7 +55,7 @@ def test_a_price_model_keeps_its_paths_and_says_why():
     metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}, "verdict": "-"}
                for name in [*BASELINES, "model", "pool"]}
     dates = {"test_start": "a", "test_end": "b", "n_test_days": 1}
-    one_set = {"weights": {"model": 1.0}, "beyond_one_day": {"weights": {"model": 1.0}, "fitted_on": "the one-day weights"}}
+    one_set = {"weights": {"model": 1.0}, "beyond_one_day": {"weights": {"model": 1.0}, "fitted_on": "the one-day weights: 1 validation day(s) hold no two-day outcome"}}
     text = write_distribution_report(metrics, dates, calibration, one_set, BACKTEST,
                                      BtcParams.model_validate(conf_parameters("btc")))
     assert ("is as learnt (none: a price model's paths are kept as learnt); the spread of its paths is as learnt (none: a "
@@ -73,9 +74,12 @@ def full_report() -> str:
                "gjr_garch_t": scores(1.30), "egarch_t": scores(1.30), "har_t": scores(1.28), "pool": pool}
     dates = {"test_start": "2024-03-09", "test_end": "2026-07-22", "n_test_days": 866}
     weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001},
-               "beyond_one_day": {"weights": {"model": 0.0, "garch_t": 0.94, "constant_vol": 0.06},
+               "beyond_one_day": {"kept": "garch_t", "weights": {"garch_t": 1.0},
+                                  "fitted_weights": {"model": 0.0, "garch_t": 0.94, "constant_vol": 0.06},
                                   "fitted_on": {"origins": 104, "horizons": [2, 30], "stride": 3},
-                                  "validation_crps": {"model": 5.081, "garch_t": 4.963, "pool": 4.950}}}
+                                  "validation_crps": {"model": 5.081, "garch_t": 4.963, "pool": 4.950},
+                                  "choice": {"lowest": "pool", "significance": 0.05, "validation_crps": {"garch_t": 4.963, "pool": 4.950},
+                                             "p_value_against_lowest": {"garch_t": 0.71, "pool": 1.0}}}}
     calibration = {"spread_factor": 1.0, "forward_check": {"first_half_factor": 0.836, "second_half_crps_before": 0.01893,
                                                           "second_half_crps_after": 0.01899, "transfers": False},
                    "location": LOCATION, "path_spread": PATH_SPREAD}

@@ -238,11 +238,11 @@ def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScale
             btc.backtest.model_copy(update={"horizon": horizon}),
         )
     by_shrink = {k: crps_by_origin(c) for k, c in closes.items()}
-    shrink, location = choosing.kept("Location: x %g of the learnt", by_shrink, nearest_first=sorted(by_shrink))
+    shrink, location = choosing.kept("Location: x %s of the learnt", by_shrink, nearest_first=sorted(by_shrink))
     location = {"shrink": shrink, **location, "validation_actual_return": [float(v) for v in actual.mean(axis=0)]}
     by_factor = {f: crps_by_origin(recursive.widen_paths(closes[shrink], f, horizon)) for f in btc.calibration.path_spread}
     factor, path_spread = choosing.kept(
-        "Path spread: x %g at the last horizon", by_factor, nearest_first=sorted(by_factor, key=lambda f: abs(math.log(f)))
+        "Path spread: x %s at the last horizon", by_factor, nearest_first=sorted(by_factor, key=lambda f: abs(math.log(f)))
     )
     return location, {"factor": factor, "horizon": horizon, **path_spread}
 

@@ -88,7 +88,7 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, pool_weights: dic
         f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
         "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
         f"{shrunk}; the spread of its paths is {widened}. "
-        f"The linear pool beyond one day: {_weights(pool_weights['beyond_one_day'])}, {_fitted(pool_weights['beyond_one_day'])}. "
+        f"The final forecaster (the linear pool) beyond one day is {_beyond(pool_weights)}. "
         "p: Diebold-Mariano against the best "
         "baseline, with a HAC variance for the overlapping h-day outcomes.",
         "",
@@ -143,15 +143,23 @@ def _recalibration(calibration: dict) -> str:
     return f"{tested}, so the spread is kept as trained (the model and the model before recalibration are one)."
 
 
-def _fitted(weights: dict) -> str:
-    """Where the pool's multi-day weights come from, with every forecaster's CRPS there."""
-    fitted = weights["fitted_on"]
-    if isinstance(fitted, str):
-        return fitted
-    first, last = fitted["horizons"]
-    crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(weights["validation_crps"].items(), key=lambda item: item[1]))
-    return (f"the weights that minimise its mean CRPS over horizons {first}-{last} at {fitted['origins']} walk-forward "
-            f"origins inside the validation days (mean CRPS there: {crps})")
+def _beyond(pool: dict) -> str:
+    """The forecaster beyond one day: the pool fitted on the validation origins, or the
+    benchmark it did not beat there, with every forecaster's CRPS there."""
+    beyond = pool["beyond_one_day"]
+    if "choice" not in beyond:
+        return f"{_weights(beyond)} ({beyond['fitted_on']})"
+    choice, (first, last) = beyond["choice"], beyond["fitted_on"]["horizons"]
+    crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(beyond["validation_crps"].items(), key=lambda item: item[1]))
+    fitted = (f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at {beyond['fitted_on']['origins']} "
+              f"walk-forward origins inside the validation days ({_weights({'weights': beyond['fitted_weights']})}; mean CRPS "
+              f"there: {crps})")
+    benchmark = next(name for name in choice["validation_crps"] if name != "pool")
+    p_value = min(choice["p_value_against_lowest"].values())  # the lowest's own is 1
+    if beyond["kept"] == "pool":
+        return f"{fitted}, better there than {NAMES[benchmark]} alone (Diebold-Mariano p = {p_value:.2g})"
+    return (f"{NAMES[benchmark]} alone, the benchmark: {fitted} was not better there than it at p < "
+            f"{choice['significance']:g} (Diebold-Mariano p = {p_value:.2g})")
 
 
 def _weights(pool: dict) -> str:
