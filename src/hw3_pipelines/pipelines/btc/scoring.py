@@ -362,7 +362,7 @@ def backtest_forecasters(
         crps = {name: p.crps(actual) for name, p in forecasters.items()}
         weights = pool_weights(pool, h)
         forecasters["pool"] = _pooled(weights, forecasters, n_paths, btc.scoring.seed + h)
-        crps["pool"] = _pool_crps(weights, forecasters, actual)
+        crps["pool"] = _pool_crps(weights, forecasters, crps, actual)
         horizon_rows = {name: _horizon_row(h, name, p, crps[name], actual_close[:, h - 1], last_close, btc) for name, p in forecasters.items()}
         for name in ("model", "pool"):
             horizon_rows[name] |= _against_best_baseline(crps, name, math.ceil(h / stride))
@@ -370,9 +370,12 @@ def backtest_forecasters(
     return pd.DataFrame(rows)
 
 
-def _pool_crps(weights: dict[str, float], forecasters: dict[str, Predictive], actual: np.ndarray) -> np.ndarray:
-    """The pool's CRPS at each origin from its members with a weight, wᵀ G w."""
+def _pool_crps(weights: dict[str, float], forecasters: dict[str, Predictive], crps: dict[str, np.ndarray], actual: np.ndarray) -> np.ndarray:
+    """The pool's CRPS at each origin from its members with a weight, wᵀ G w; a pool of
+    one is that forecaster, whose CRPS (in ``crps``) it takes to the last digit."""
     members = {name: w for name, w in weights.items() if w > 0}
+    if len(members) == 1:
+        return crps[next(iter(members))]
     w = np.array(list(members.values()))
     return np.einsum("i,dij,j->d", w, crps_gram([forecasters[name] for name in members], actual), w)
 
