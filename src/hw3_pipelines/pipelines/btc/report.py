@@ -102,7 +102,8 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, pool_weights: dic
         lines.append(
             f"| {h} | {row['crps']:.3f} | {row['dm_p_vs_best_baseline']:.3g} | {pooled['crps']:.3f} | "
             f"{pooled['dm_p_vs_best_baseline']:.3g} | {NAMES[row['best_baseline']]} | {row['best_baseline_crps']:.3f} | "
-            f"{min(candidates, key=candidates.get)} | {row['median_return']:+.2f} | {pooled['median_return']:+.2f} | "
+            f"{' = '.join(name for name, crps in candidates.items() if crps == min(candidates.values()))} | "
+            f"{row['median_return']:+.2f} | {pooled['median_return']:+.2f} | "
             f"{row['actual_return']:+.2f} |"
         )
     return lines
