@@ -93,8 +93,8 @@ class BtcCalibration(Strict):
     # worse than the lowest at this Diebold-Mariano level; 1 keeps the lowest
     significance: Annotated[float, Field(gt=0, le=1)]
     # beyond one day, the forecaster that the pool fitted on the validation origins must beat
-    # there at ``significance`` to replace
-    benchmark: Literal["constant_vol", "ewma", "garch_t", "gjr_garch_t", "egarch_t", "har_t"]
+    # there at ``significance`` to replace; null: the fitted pool, untested
+    benchmark: Literal["constant_vol", "ewma", "garch_t", "gjr_garch_t", "egarch_t", "har_t"] | None
 
 
 class BtcBaselines(Strict):

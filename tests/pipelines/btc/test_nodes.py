@@ -365,6 +365,9 @@ def test_beyond_one_day_the_lowest_pool_is_kept_when_significance_is_1():
     beyond = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)["beyond_one_day"]
     assert set(beyond["choice"]["validation_crps"]) == {"ewma", "pool"}
     assert beyond["kept"] == "pool" and beyond["weights"] == beyond["fitted_weights"]
+    untested = params(target="log_return", model={"head": "student_t"}, calibration={"benchmark": None})
+    beyond = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, untested), untested)["beyond_one_day"]
+    assert "choice" not in beyond and beyond["kept"] == "pool" and beyond["weights"] == beyond["fitted_weights"]
 
 
 def test_a_price_level_model_stays_out_of_the_pool():

@@ -148,13 +148,16 @@ def _beyond(pool: dict) -> str:
     """The forecaster beyond one day: the pool fitted on the validation origins, or the
     benchmark it did not beat there, with every forecaster's CRPS there."""
     beyond = pool["beyond_one_day"]
-    if "choice" not in beyond:
+    if isinstance(beyond["fitted_on"], str):
         return f"{_weights(beyond)} ({beyond['fitted_on']})"
-    choice, (first, last) = beyond["choice"], beyond["fitted_on"]["horizons"]
+    first, last = beyond["fitted_on"]["horizons"]
     crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(beyond["validation_crps"].items(), key=lambda item: item[1]))
     fitted = (f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at {beyond['fitted_on']['origins']} "
               f"walk-forward origins inside the validation days ({_weights({'weights': beyond['fitted_weights']})}; mean CRPS "
               f"there: {crps})")
+    if "choice" not in beyond:
+        return f"{fitted} (btc.calibration.benchmark: null, untested)"
+    choice = beyond["choice"]
     benchmark = next(name for name in choice["validation_crps"] if name != "pool")
     p_value = min(choice["p_value_against_lowest"].values())  # the lowest's own is 1
     if beyond["kept"] == "pool":

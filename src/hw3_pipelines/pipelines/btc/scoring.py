@@ -166,23 +166,25 @@ def _fit_pool_beyond_one_day(model, model_input: ModelInput, scaler, calibration
             grams.append(crps_gram(list(forecasters.values()), 100 * np.log(close[-n_val:][origins + h - 1] / last_close)))
     gram = np.stack(grams, axis=1)  # (origins, horizons, k, k)
     weights = crps_pool_weights(gram)
+    fitted_weights = dict(zip(names, map(float, weights)))
+    mean_gram = gram.mean(axis=(0, 1))
+    fitted = {
+        "fitted_on": {"origins": len(origins), "horizons": [2, horizon], "stride": btc.backtest.stride},
+        "fitted_weights": fitted_weights,
+        "validation_crps": dict(zip(names, map(float, np.diagonal(mean_gram)))) | {"pool": float(weights @ mean_gram @ weights)},
+    }
     benchmark = btc.calibration.benchmark
+    if benchmark is None:
+        return {"kept": "pool", "weights": fitted_weights, **fitted}
     choosing = ParsimoniousChoice(
         f"{len(origins)} validation origins, horizons 2-{horizon}", overlap=math.ceil(horizon / btc.backtest.stride),
         significance=btc.calibration.significance,
     )
-    candidates = {benchmark: gram[:, :, names.index(benchmark), names.index(benchmark)], "pool": np.einsum("i,ohij,j->oh", weights, gram, weights)}
-    kept, choice = choosing.kept("Beyond one day: %s", candidates, nearest_first=[benchmark, "pool"])
-    fitted_weights = dict(zip(names, map(float, weights)))
-    mean_gram = gram.mean(axis=(0, 1))
-    return {
-        "fitted_on": {"origins": len(origins), "horizons": [2, horizon], "stride": btc.backtest.stride},
-        "kept": kept,
-        "weights": fitted_weights if kept == "pool" else {benchmark: 1.0},
-        "fitted_weights": fitted_weights,
-        "validation_crps": dict(zip(names, map(float, np.diagonal(mean_gram)))) | {"pool": float(weights @ mean_gram @ weights)},
-        "choice": choice,
-    }
+    alone = gram[:, :, names.index(benchmark), names.index(benchmark)]
+    kept, choice = choosing.kept(
+        "Beyond one day: %s", {benchmark: alone, "pool": np.einsum("i,ohij,j->oh", weights, gram, weights)}, nearest_first=[benchmark, "pool"]
+    )
+    return {"kept": kept, "weights": fitted_weights if kept == "pool" else {benchmark: 1.0}, **fitted, "choice": choice}
 
 
 def pool_weights(pool: dict, h: int) -> dict[str, float]:
