@@ -144,10 +144,8 @@ def fit_pool(
 def _fit_pool_beyond_one_day(model, model_input: ModelInput, scaler, calibration: dict, close: np.ndarray, reference: _Baselines, fitted: dict, btc: BtcParams, one_day: dict) -> dict:
     """The pool's weights for horizons 2..H, from every forecaster's cumulative return at
     walk-forward origins inside the validation days (``backtest.stride`` apart, H shortened
-    to the days there are), the model's from its recursive paths: the weights that
-    minimise the pool's CRPS there, if that pool is better there than
-    ``calibration.benchmark`` alone (``ParsimoniousChoice``), else the benchmark alone; the
-    one-day weights when those days hold no two-day outcome."""
+    to the days there are), the model's from its recursive paths (``_kept_beyond_one_day``);
+    the one-day weights when those days hold no two-day outcome."""
     n_val = len(reference.test_positions)
     horizon = min(btc.backtest.horizon, n_val)
     if horizon < 2:
@@ -162,29 +160,34 @@ def _fit_pool_beyond_one_day(model, model_input: ModelInput, scaler, calibration
     grams = []
     for h, forecasters in _cumulative_forecasters(model_returns, reference, reference.test_positions[origins], fitted, btc.backtest.paths, btc.forecast.seed):
         if h > 1:
-            names = list(forecasters)
             grams.append(crps_gram(list(forecasters.values()), 100 * np.log(close[-n_val:][origins + h - 1] / last_close)))
-    gram = np.stack(grams, axis=1)  # (origins, horizons, k, k)
+    fitted_on = {"origins": len(origins), "horizons": [2, horizon], "stride": btc.backtest.stride}
+    return {"fitted_on": fitted_on} | _kept_beyond_one_day(list(forecasters), np.stack(grams, axis=1), btc)
+
+
+def _kept_beyond_one_day(names: list[str], gram: np.ndarray, btc: BtcParams) -> dict:
+    """From the Gram matrices (origins, horizons 2..H, k, k) of ``names``: the weights that
+    minimise the pool's mean CRPS, kept if that pool is better than ``calibration.benchmark``
+    alone there (``ParsimoniousChoice``), else the benchmark alone."""
     weights = crps_pool_weights(gram)
-    fitted_weights = dict(zip(names, map(float, weights)))
     mean_gram = gram.mean(axis=(0, 1))
     fitted = {
-        "fitted_on": {"origins": len(origins), "horizons": [2, horizon], "stride": btc.backtest.stride},
-        "fitted_weights": fitted_weights,
+        "fitted_weights": dict(zip(names, map(float, weights))),
         "validation_crps": dict(zip(names, map(float, np.diagonal(mean_gram)))) | {"pool": float(weights @ mean_gram @ weights)},
     }
     benchmark = btc.calibration.benchmark
     if benchmark is None:
-        return {"kept": "pool", "weights": fitted_weights, **fitted}
+        return {"kept": "pool", "weights": fitted["fitted_weights"], **fitted}
+    origins, horizons = gram.shape[:2]
     choosing = ParsimoniousChoice(
-        f"{len(origins)} validation origins, horizons 2-{horizon}", overlap=math.ceil(horizon / btc.backtest.stride),
+        f"{origins} validation origins, horizons 2-{horizons + 1}", overlap=math.ceil((horizons + 1) / btc.backtest.stride),
         significance=btc.calibration.significance,
     )
     alone = gram[:, :, names.index(benchmark), names.index(benchmark)]
     kept, choice = choosing.kept(
         "Beyond one day: %s", {benchmark: alone, "pool": np.einsum("i,ohij,j->oh", weights, gram, weights)}, nearest_first=[benchmark, "pool"]
     )
-    return {"kept": kept, "weights": fitted_weights if kept == "pool" else {benchmark: 1.0}, **fitted, "choice": choice}
+    return {"kept": kept, "weights": fitted["fitted_weights"] if kept == "pool" else {benchmark: 1.0}, **fitted, "choice": choice}
 
 
 def pool_weights(pool: dict, h: int) -> dict[str, float]:
