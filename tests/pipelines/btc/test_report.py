@@ -43,7 +43,7 @@ def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
     assert "| 1 | 1.289 | 0.31 | 1.288 | 0.3 | GARCH(1,1)-t | 1.303 | the pool | +0.15 | +0.10 | +0.01 |" in text
     assert "| 30 | 8.152 | 0.0033 | 8.000 | 0.01 | GARCH(1,1)-t | 7.224 | GARCH(1,1)-t | +4.96 | -0.08 | -0.34 |" in text
     assert "| 14 | 5.084 | 0.055 | 4.754 | 1 | GARCH(1,1)-t | 4.754 | the pool = GARCH(1,1)-t | +2.35 | -0.05 | -0.10 |" in text
-    assert ("The final forecaster (the linear pool) beyond one day is GARCH(1,1)-t alone, the benchmark: the pool whose "
+    assert ("The linear pool beyond one day is GARCH(1,1)-t alone, the benchmark: the pool whose "
             "weights minimise its mean CRPS over horizons 2-30 at 104 walk-forward origins inside the validation days "
             "(GARCH(1,1)-t 0.94, constant volatility 0.06; mean CRPS there: linear pool 4.950, GARCH(1,1)-t 4.963, the model "
             "5.081) was not better there than it at p < 0.05 (Diebold-Mariano p = 0.71).") in text

@@ -88,7 +88,7 @@ def _beyond_one_day(backtest: pd.DataFrame, calibration: dict, pool_weights: dic
         f"Walk-forward backtest: from an origin every {btc.backtest.stride} test days ({model['origins'].iloc[0]} origins), "
         "the distribution of the cumulative log return h days ahead (%). The model's location as a log return is "
         f"{shrunk}; the spread of its paths is {widened}. "
-        f"The final forecaster (the linear pool) beyond one day is {_beyond(pool_weights)}. "
+        f"The linear pool beyond one day is {_beyond(pool_weights)}. "
         "p: Diebold-Mariano against the best "
         "baseline, with a HAC variance for the overlapping h-day outcomes.",
         "",
