@@ -301,6 +301,22 @@ def test_backtest_longer_than_the_test_period_names_the_parameter():
         scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), only({}), p)
 
 
+@pytest.mark.parametrize(("forecaster", "beyond", "named"), [
+    ("model", {"garch_t": 1.0}, "by the model's recursive paths"),
+    ("pool", {"garch_t": 1.0}, "by the linear pool, GARCH(1,1)-t beyond the first day"),
+    ("pool", {"garch_t": 0.6, "model": 0.4}, "by the linear pool\n"),
+])
+def test_the_forecast_plot_names_what_drew_the_forecast(forecaster, beyond, named):
+    from hw3_pipelines.pipelines.btc.plots import plot_forecast
+
+    prices = pd.DataFrame({"Date": pd.date_range("2026-01-01", periods=5).strftime("%Y-%m-%d"), "Close": [1.0, 2, 3, 4, 5]})
+    forecast = pd.DataFrame({"date": ["2026-01-06", "2026-01-07"], "median": [5.0, 5], **dict.fromkeys(["lower_80", "lower_95"], [4.0, 4]),
+                             **dict.fromkeys(["upper_80", "upper_95"], [6.0, 6])})
+    pool = {"weights": {"model": 1.0}, "beyond_one_day": {"weights": beyond}}
+    figure = plot_forecast(prices, forecast, pool, params(forecast={"forecaster": forecaster}))
+    assert named in figure.axes[0].get_title()
+
+
 @pytest.mark.parametrize(("head", "losses", "scale"), [("point", [0.02, 0.01], "log"), ("student_t", [-0.5, -0.7], "linear")])
 def test_the_loss_axis_suits_the_loss(head, losses, scale, recwarn):
     from hw3_pipelines.pipelines.btc.plots import plot_training_loss

@@ -135,7 +135,7 @@ def reporting_pipeline() -> Pipeline:
                 "btc_predictions_plot",
                 name="plot_btc_predictions",
             ),
-            node(plots.plot_forecast, ["btc_prices", "btc_forecast", "params:btc"], "btc_forecast_plot", name="plot_btc_forecast"),
+            node(plots.plot_forecast, ["btc_prices", "btc_forecast", "btc_pool", "params:btc"], "btc_forecast_plot", name="plot_btc_forecast"),
             node(plots.plot_backtest, ["btc_backtest", "params:btc"], "btc_backtest_plot", name="plot_btc_backtest"),
             node(plots.plot_coverage_by_horizon, ["btc_backtest", "params:btc"], "btc_coverage_plot", name="plot_btc_coverage"),
             node(plots.plot_pit, ["btc_one_day_forecasts", "params:btc"], "btc_pit_plot", name="plot_btc_pit"),

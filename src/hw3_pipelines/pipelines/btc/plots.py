@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.parameters import BtcParams
+from hw3_pipelines.pipelines.btc.scoring import NAMES, pool_weights
 from hw3_pipelines.plotting import finish, legend_below, new_figure, usd_axis
 
 
@@ -59,7 +60,7 @@ def plot_predictions(predictions: pd.DataFrame, metrics: dict, btc: BtcParams, w
     return fig
 
 
-def plot_forecast(prices: pd.DataFrame, forecast: pd.DataFrame, btc: BtcParams, history_days: int = 180) -> Figure:
+def plot_forecast(prices: pd.DataFrame, forecast: pd.DataFrame, pool: dict, btc: BtcParams, history_days: int = 180) -> Figure:
     fig, (ax,) = new_figure()
     recent = prices.tail(history_days)
     dates = _dates(forecast, "date")
@@ -67,11 +68,19 @@ def plot_forecast(prices: pd.DataFrame, forecast: pd.DataFrame, btc: BtcParams, 
     ax.fill_between(dates, forecast["lower_95"], forecast["upper_95"], color="tab:red", alpha=0.15, label="95% band")
     ax.fill_between(dates, forecast["lower_80"], forecast["upper_80"], color="tab:red", alpha=0.3, label="80% band")
     ax.plot(dates, forecast["median"], color="tab:red", lw=1.5, label="median (point forecast)")
-    forecaster = "the model's recursive paths" if btc.forecast.forecaster == "model" else "the linear pool"
-    ax.set_title(f"BTC-USD {len(forecast)}-day forecast past {prices['Date'].iloc[-1]} by {forecaster}\n({btc.describe()})")
+    ax.set_title(f"BTC-USD {len(forecast)}-day forecast past {prices['Date'].iloc[-1]} by {_forecaster(pool, btc)}\n({btc.describe()})")
     usd_axis(ax)
     finish(ax, "upper left")
     return fig
+
+
+def _forecaster(pool: dict, btc: BtcParams) -> str:
+    """What drew the forecast: the model's paths, or the pool, which beyond one day may be
+    one forecaster alone (``scoring.fit_pool``)."""
+    if btc.forecast.forecaster == "model":
+        return "the model's recursive paths"
+    beyond = [name for name, weight in pool_weights(pool, 2).items() if weight > 0]
+    return f"the linear pool, {NAMES[beyond[0]]} beyond the first day" if len(beyond) == 1 else "the linear pool"
 
 
 def plot_backtest(backtest: pd.DataFrame, btc: BtcParams) -> Figure:
