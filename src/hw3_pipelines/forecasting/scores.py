@@ -53,11 +53,13 @@ def christoffersen_p_value(misses: np.ndarray, rate: float) -> float:
 
 
 def score(
-    predictive: Predictive, actual_pct: np.ndarray, close: np.ndarray, previous_close: np.ndarray, draws: int, seed: int
+    predictive: Predictive, actual_pct: np.ndarray, close: np.ndarray, previous_close: np.ndarray, draws: int, seed: int,
+    crps: np.ndarray | None = None,
 ) -> dict:
-    """Every score of one forecaster over aligned days, returns in percent (CRPS also in USD)."""
+    """Every score of one forecaster over aligned days, returns in percent (CRPS also in USD);
+    ``crps``: its daily CRPS where the caller has it (a pool's from all its members' draws)."""
     result = {
-        "crps": float(np.mean(predictive.crps(actual_pct))),
+        "crps": float(np.mean(predictive.crps(actual_pct) if crps is None else crps)),
         "crps_usd": float(np.mean(crps_usd(predictive, close, previous_close, draws, seed))),
         "pinball": {str(q): float(mean_pinball_loss(actual_pct, predictive.ppf(q), alpha=q)) for q in QUANTILES},
     }

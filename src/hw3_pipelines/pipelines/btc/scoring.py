@@ -212,11 +212,12 @@ def score_one_day(
     forecasters["pool"] = Predictive.pool(list(pool["weights"].values()), [forecasters[name] for name in pool["weights"]])
     report, table = {}, pd.DataFrame({"date": model_input.test_dates, "close": close, "previous_close": previous, "return_pct": actual})
     for name, predictive in forecasters.items():
-        report[name] = scores.score(predictive, actual, close, previous, draws, seed)
+        crps = predictive.crps(actual)
+        report[name] = scores.score(predictive, actual, close, previous, draws, seed, crps=crps)
         lower, upper = scores.central_band(predictive, 80)
         table[f"{name}_pit"] = predictive.cdf(actual)
         table[f"{name}_lower_80"], table[f"{name}_upper_80"] = returns_to_prices(np.stack([lower, upper], 1), previous).T
-        table[f"{name}_crps"] = predictive.crps(actual)
+        table[f"{name}_crps"] = crps
         report[name] |= scores.adaptive_coverage(table[f"{name}_pit"], btc.calibration.adaptive_gamma)
     for name in ("model", "pool"):
         for baseline in BASELINES:
@@ -404,8 +405,7 @@ def _horizon_row(h: int, name: str, predictive: Predictive, crps: np.ndarray, ac
     median = predictive.ppf(0.5)
     point = last_close * np.exp(median / 100)
     naive_mae = float(np.mean(np.abs(actual_close - last_close)))
-    scored = scores.score(predictive, actual, actual_close, last_close, btc.scoring.draws, btc.scoring.seed)
-    scored["crps"] = float(np.mean(crps))
+    scored = scores.score(predictive, actual, actual_close, last_close, btc.scoring.draws, btc.scoring.seed, crps=crps)
     pinball = {f"pinball_{q}": value for q, value in scored.pop("pinball").items()}
     mae = float(np.mean(np.abs(point - actual_close)))
     known_after = math.ceil(h / btc.backtest.stride)  # origins until an h-day outcome is known
