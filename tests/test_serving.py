@@ -14,7 +14,6 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-
 from benchmarks.serve_btc import (
     bad_requests,
     is_plain_error,
@@ -24,6 +23,7 @@ from benchmarks.serve_btc import (
 )
 from benchmarks.serve_hafez import A_REQUEST, ghazal_request
 from benchmarks.serve_hafez import bad_requests as hafez_bad_requests
+
 from hw3_pipelines.sources.prices import read_bundled_snapshot
 from tests.conftest import TEST_DATA, copy_project, latest, run_pipeline
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hw3_pipelines.forecaster.calibration import calibrate_model
 from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc import nodes
@@ -33,4 +34,4 @@ def prepared(p: BtcParams, n_days: int = 300):
 def trained(p: BtcParams, model_input, scaler):
     """The model, its training history and its calibration on the validation windows."""
     model, history = nodes.train_model(model_input, p)
-    return model, history, nodes.calibrate_model(model, model_input, scaler, p)
+    return model, history, calibrate_model(model, model_input, scaler, p)

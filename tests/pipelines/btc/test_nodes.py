@@ -9,10 +9,14 @@ import pandas as pd
 import pytest
 
 from hw3_pipelines.errors import InputDataError, ParameterError
+from hw3_pipelines.forecaster.calibration import _forward_check
+from hw3_pipelines.forecaster.evaluation import backtest_forecasters, score_one_day
+from hw3_pipelines.forecaster.forecast import forecast_prices
+from hw3_pipelines.forecaster.members import BASELINES, fit_baselines
+from hw3_pipelines.forecaster.pool import fit_pool
 from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.forecasting import recursive
-from hw3_pipelines.pipelines.btc import nodes, scoring
-from hw3_pipelines.pipelines.btc.scoring import BASELINES
+from hw3_pipelines.pipelines.btc import nodes
 from hw3_pipelines.sources import prices as sources
 from tests.conftest import synthetic_prices
 from tests.pipelines.btc.helpers import params, prepared, trained
@@ -141,7 +145,7 @@ def test_train_evaluate_forecast(target):
     assert set(report["model"]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert 0 <= report["dm_test"]["p_value"] <= 1 and report["cell"] == "lstm"
     train = prices.iloc[: len(prices) - len(windows.X_test)]
-    future = scoring.forecast_prices(model, scaler, calibration, prices, scoring.fit_baselines(train, p), {}, p)
+    future = forecast_prices(model, scaler, calibration, prices, fit_baselines(train, p), {}, p)
     assert len(future) == 7 and future["date"].iloc[0] == "2020-10-27"
     assert (future["median"] > 0).all()
     assert (future["lower_95"] <= future["lower_80"]).all() and (future["lower_80"] <= future["median"]).all()
@@ -193,13 +197,13 @@ def test_extra_features_flow_through_forecast_and_backtest(target):
     assert windows.X_train.shape[2] == 2
     model, _, calibration = trained(p, windows, scaler)
     train = prices.iloc[: len(prices) - len(windows.X_test)]
-    fitted = scoring.fit_baselines(train, p)
-    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
-    future = scoring.forecast_prices(model, scaler, calibration, prices, fitted, pool, p)
-    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
+    fitted = fit_baselines(train, p)
+    pool = fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    future = forecast_prices(model, scaler, calibration, prices, fitted, pool, p)
+    table = backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
     assert len(future) == 7 and (future["median"] > 0).all()
     assert len(table) == 5 * (2 + len(BASELINES)) and table["mae"].notna().all()
-    assert ("model" in pool["weights"]) == (target == "log_return")  # a price model's draws stay out of the pool
+    assert ("model" in pool["fitted_weights"]) == (target == "log_return")  # a price model's draws stay out of the pool
 
 
 def assert_kept_nearest_the_random_walk_not_worse_than_the_lowest(choice: dict, kept: float, nearest_first: list[str]):
@@ -220,9 +224,9 @@ def test_the_location_and_path_spread_are_chosen_on_validation_origins_and_each_
     assert set(path_spread["validation_crps"]) == {"0.5", "1", "2"} and path_spread["horizon"] == 5
     assert_kept_nearest_the_random_walk_not_worse_than_the_lowest(path_spread, path_spread["factor"], ["1", "0.5", "2"])
     assert path_spread["validation_crps"]["1"] == location["validation_crps"][f"{location['shrink']:g}"]
-    fitted = scoring.fit_baselines(train, p)
+    fitted = fit_baselines(train, p)
     constant_then_two = {"weights": {"constant_vol": 1.0}, "beyond_one_day": {"weights": {"garch_t": 0.5, "model": 0.5}}}
-    table = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, constant_then_two, p)
+    table = backtest_forecasters(model, windows, scaler, calibration, prices, fitted, constant_then_two, p)
     for h, rows in table.groupby("horizon"):
         by_name = rows.set_index("forecaster")
         rivals = by_name.loc[list(BASELINES), "crps"]
@@ -244,16 +248,16 @@ def test_the_pool_forecasts_past_the_last_date_in_its_forecasters_shares():
     p = params(target="log_return", model={"head": "student_t"}, forecast={"forecaster": "pool", "paths": 4000})
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
-    fitted = scoring.fit_baselines(train, p)
-    only_constant = scoring.forecast_prices(model, scaler, calibration, prices, fitted, only({"constant_vol": 1.0}), p)
+    fitted = fit_baselines(train, p)
+    only_constant = forecast_prices(model, scaler, calibration, prices, fitted, only({"constant_vol": 1.0}), p)
     last, sigma, days = prices["Close"].iloc[-1], fitted["constant_vol_sigma"], np.arange(1, 8)
     z95 = 1.959964 * sigma * np.sqrt(days) / 100
     np.testing.assert_allclose(only_constant["upper_95"], last * np.exp(z95), rtol=0.01)
     np.testing.assert_allclose(only_constant["lower_95"], last * np.exp(-z95), rtol=0.01)
     np.testing.assert_allclose(only_constant["median"], last, rtol=0.005)
-    alone = scoring.forecast_prices(model, scaler, calibration, prices, fitted, only({"model": 1.0}),
+    alone = forecast_prices(model, scaler, calibration, prices, fitted, only({"model": 1.0}),
                                     params(target="log_return", model={"head": "student_t"}, forecast={"paths": 4000}))
-    only_model = scoring.forecast_prices(model, scaler, calibration, prices, fitted, only({"model": 1.0}), p)
+    only_model = forecast_prices(model, scaler, calibration, prices, fitted, only({"model": 1.0}), p)
     np.testing.assert_allclose(only_model[["lower_95", "median", "upper_95"]], alone[["lower_95", "median", "upper_95"]], rtol=1e-9)
 
 
@@ -273,20 +277,20 @@ def test_distribution_heads_train_on_likelihood_and_forecast(head):
     model, history, calibration = trained(p, windows, scaler)
     assert history["val_loss"].notna().all() and 0.2 <= calibration["spread_factor"] <= 5
     assert (model.degrees_of_freedom is not None) == (head == "student_t")
-    fitted = scoring.fit_baselines(train, p)
-    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
-    report, table = scoring.score_one_day(model, windows, scaler, calibration, prices, fitted, pool, p)
+    fitted = fit_baselines(train, p)
+    pool = fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    report, table = score_one_day(model, windows, scaler, calibration, prices, fitted, pool, p)
     assert set(report) == {"model", "model_uncalibrated", *BASELINES, "pool"}
     assert table["model_pit"].between(0, 1).all() and len(table) == len(windows.X_test)
     assert (table["model_lower_80"] < table["model_upper_80"]).all()
-    future = scoring.forecast_prices(model, scaler, calibration, prices, fitted, pool, p)
+    future = forecast_prices(model, scaler, calibration, prices, fitted, pool, p)
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 
 def test_baselines_are_fitted_on_the_training_days_only():
     p = params()
     prices, train, _, _, _ = prepared(p)
-    fitted = scoring.fit_baselines(train, p)
+    fitted = fit_baselines(train, p)
     assert fitted["fitted_on"]["last_date"] == train["Date"].iloc[-1]
     assert fitted["fitted_on"]["returns"] == len(train) - 1
     train_returns = 100 * np.log(train["Close"]).diff().dropna()
@@ -298,7 +302,7 @@ def test_backtest_longer_than_the_test_period_names_the_parameter():
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
     with pytest.raises(ParameterError, match="btc.backtest.horizon=100"):
-        scoring.backtest_forecasters(model, windows, scaler, calibration, prices, scoring.fit_baselines(train, p), only({}), p)
+        backtest_forecasters(model, windows, scaler, calibration, prices, fit_baselines(train, p), only({}), p)
 
 
 @pytest.mark.parametrize(("forecaster", "beyond", "named"), [
@@ -336,15 +340,15 @@ def test_an_ensemble_is_its_members_trained_alone_with_successive_seeds():
         alone, _ = nodes.train_model(windows, params(target="log_return", model={"head": "student_t"}, training={"seed": k}))
         for a, b in zip(member.state_dict().values(), alone.state_dict().values(), strict=True):
             assert np.array_equal(a.numpy(), b.numpy())
-    fitted = scoring.fit_baselines(train, p)
-    pool = scoring.fit_pool(ensemble, windows, scaler, calibration, train, prices, fitted, p)
-    report, _ = scoring.score_one_day(ensemble, windows, scaler, calibration, prices, fitted, pool, p)
+    fitted = fit_baselines(train, p)
+    pool = fit_pool(ensemble, windows, scaler, calibration, train, prices, fitted, p)
+    report, _ = score_one_day(ensemble, windows, scaler, calibration, prices, fitted, pool, p)
     members = report["model"]["members"]
     assert list(members["crps"]) == ["0", "1"]
     assert members["crps_mean"] == pytest.approx(np.mean(list(members["crps"].values())))
     assert list(members["mixture_dm_vs_member"]) == ["0", "1"]
     assert set(report["pool"]) >= {"crps_dm_vs_model", "crps_dm_vs_garch_t"}
-    future = scoring.forecast_prices(ensemble, scaler, calibration, prices, fitted, pool, p)
+    future = forecast_prices(ensemble, scaler, calibration, prices, fitted, pool, p)
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 
@@ -352,13 +356,19 @@ def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
     p = params(target="log_return", model={"head": "student_t"})
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
-    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)
+    pool = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, p), p)
     n_val = windows.validation_count(0.1)
     assert pool["fitted_on"] == {"first_date": train["Date"].iloc[-n_val], "last_date": train["Date"].iloc[-1], "days": n_val}
-    assert list(pool["weights"]) == ["model", *BASELINES] and sum(pool["weights"].values()) == pytest.approx(1)
-    assert min(pool["weights"].values()) >= 0
+    fitted = pool["fitted_weights"]
+    assert list(fitted) == ["model", *BASELINES] and sum(fitted.values()) == pytest.approx(1) and min(fitted.values()) >= 0
     crps = pool["validation_crps"]
-    assert crps["pool"] <= min(crps[name] for name in pool["weights"]) + 1e-9
+    assert crps["pool"] <= min(crps[name] for name in fitted) + 1e-9
+    one_day = pool["choice"]  # as beyond: the fitted pool answers one day ahead only where it beats GARCH-t there
+    assert one_day["chosen_on"] == f"{n_val} validation days"
+    assert one_day["validation_crps"] == pytest.approx({"garch_t": crps["garch_t"], "pool": crps["pool"]})
+    replaced = one_day["lowest"] == "pool" and one_day["p_value_against_lowest"]["garch_t"] < 0.05
+    assert pool["kept"] == ("pool" if replaced else "garch_t")
+    assert pool["weights"] == (fitted if replaced else {"garch_t": 1.0})
     beyond = pool["beyond_one_day"]
     origins = len(recursive.walk_forward_origins(n_val, 5, p.backtest.stride))
     assert beyond["fitted_on"] == {"origins": origins, "horizons": [2, 5], "stride": p.backtest.stride}
@@ -373,25 +383,29 @@ def test_the_pool_is_fitted_on_the_validation_days_and_beats_its_parts_there():
     assert beyond["weights"] == (fitted if replaced else {"garch_t": 1.0})
 
 
-def test_beyond_one_day_the_lowest_pool_is_kept_when_significance_is_1():
+def test_the_lowest_pool_is_kept_when_significance_is_1():
     p = params(target="log_return", model={"head": "student_t"}, calibration={"significance": 1.0, "benchmark": "ewma"},
                backtest={"stride": 3})  # at least 3 origins: with fewer nothing can be shown, and the benchmark stays
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
-    beyond = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)["beyond_one_day"]
+    beyond = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, p), p)["beyond_one_day"]
     assert set(beyond["choice"]["validation_crps"]) == {"ewma", "pool"}
     assert beyond["kept"] == "pool" and beyond["weights"] == beyond["fitted_weights"]
+    one_day = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, p), p)
+    assert one_day["kept"] == "pool" and one_day["weights"] == one_day["fitted_weights"]
     untested = params(target="log_return", model={"head": "student_t"}, calibration={"benchmark": None})
-    beyond = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, untested), untested)["beyond_one_day"]
+    beyond = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, untested), untested)["beyond_one_day"]
     assert "choice" not in beyond and beyond["kept"] == "pool" and beyond["weights"] == beyond["fitted_weights"]
+    one_day = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, untested), untested)
+    assert "choice" not in one_day and one_day["weights"] == one_day["fitted_weights"]
 
 
 def test_a_price_level_model_stays_out_of_the_pool():
     p = params(target="price", model={"head": "gaussian"})
     prices, train, _, scaler, windows = prepared(p)
     model, _, calibration = trained(p, windows, scaler)
-    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, scoring.fit_baselines(train, p), p)
-    assert list(pool["weights"]) == list(BASELINES)
+    pool = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, p), p)
+    assert list(pool["fitted_weights"]) == list(BASELINES)
 
 
 def test_an_ensemble_of_point_heads_is_refused_before_any_node_runs():
@@ -415,7 +429,7 @@ def test_recalibration_must_hold_forward_inside_the_validation_windows(second_ha
 
     rng = np.random.default_rng(0)
     actual = np.concatenate([rng.normal(0, 2.0, 400), rng.normal(0, second_half_sigma, 400)])
-    check = nodes._forward_check(Predictive.normal(np.zeros(800), np.ones(800)), actual)
+    check = _forward_check(Predictive.normal(np.zeros(800), np.ones(800)), actual)
     assert check["first_half_factor"] == pytest.approx(2.0, rel=0.15)
     assert check["transfers"] is transfers
     assert (check["second_half_crps_after"] < check["second_half_crps_before"]) is transfers

@@ -10,10 +10,10 @@ from kedro.io import DataCatalog, MemoryDataset, Version
 from kedro.runner import SequentialRunner
 
 from hw3_pipelines.datasets import MinMaxScalerDataset, NpzDataset, TorchModelDataset
+from hw3_pipelines.forecaster.members import BASELINES
 from hw3_pipelines.forecasting.windows import ModelInput, inverse_column, to_price
 from hw3_pipelines.modeling.regressor_paths import predict
 from hw3_pipelines.pipelines.btc.pipeline import create_pipeline
-from hw3_pipelines.pipelines.btc.scoring import BASELINES
 from tests.conftest import (
     TEST_DATA,
     copy_project,
@@ -83,7 +83,7 @@ def test_real_snapshot_end_to_end(finished_run):
     assert set(scores["model"]) >= {"crps", "crps_usd", "pinball", "coverage_80", "coverage_95", "kupiec_p_80",
                                     "kupiec_p_95", "christoffersen_p_80", "width_80", "crps_dm_vs_garch_t"}
     pool = json.loads(latest(project, f"{TEST_DATA}/06_models/btc_pool.json").read_text())
-    assert pool["fitted_on"]["last_date"] == "2024-03-08" and list(pool["weights"]) == list(BASELINES)  # a price model stays out
+    assert pool["fitted_on"]["last_date"] == "2024-03-08" and list(pool["fitted_weights"]) == list(BASELINES)  # a price model stays out
     assert scores["pool"]["crps"] <= scores["garch_t"]["crps"] + 0.01
     backtest = pd.read_csv(latest(project, f"{TEST_DATA}/08_reporting/btc_backtest.csv"))
     assert set(backtest["forecaster"]) == {"model", "pool", *BASELINES} and backtest["horizon"].max() == 5
@@ -144,7 +144,7 @@ def test_a_seed_ensemble_on_the_real_snapshot(tmp_path):
     members = scores["model"]["members"]
     assert scores["model_uncalibrated"]["crps"] <= members["crps_mean"]  # CRPS is convex: a mixture never loses to its average
     pool = json.loads(latest(project, f"{TEST_DATA}/06_models/btc_pool.json").read_text())
-    assert list(pool["weights"]) == ["model", *BASELINES]
-    assert pool["validation_crps"]["pool"] <= min(pool["validation_crps"][name] for name in pool["weights"]) + 1e-9
+    assert list(pool["fitted_weights"]) == ["model", *BASELINES]
+    assert pool["validation_crps"]["pool"] <= min(pool["validation_crps"][name] for name in pool["fitted_weights"]) + 1e-9
     report = latest(project, f"{TEST_DATA}/08_reporting/btc_distribution_report.md").read_text(encoding="utf-8")
     assert "2 seeds" in report and "The ensemble's 2 members alone" in report and "The linear pool (" in report

@@ -2,9 +2,10 @@
 
 import pandas as pd
 
+from hw3_pipelines.forecaster.evaluation import _verdict
+from hw3_pipelines.forecaster.members import BASELINES
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc.report import write_distribution_report
-from hw3_pipelines.pipelines.btc.scoring import BASELINES, _verdict
 from tests.conftest import conf_parameters
 
 
@@ -56,7 +57,8 @@ def test_a_price_model_keeps_its_paths_and_says_why():
     metrics = {name: {**scores(1.3), **{f"crps_dm_vs_{b}": dm(0.0, 1.0, 0.5) for b in [*BASELINES, "model"]}, "verdict": "-"}
                for name in [*BASELINES, "model", "pool"]}
     dates = {"test_start": "a", "test_end": "b", "n_test_days": 1}
-    one_set = {"weights": {"model": 1.0}, "beyond_one_day": {"weights": {"model": 1.0}, "fitted_on": "the one-day weights: 1 validation day(s) hold no two-day outcome"}}
+    one_set = {"weights": {"model": 1.0}, "fitted_weights": {"model": 1.0}, "validation_crps": {"model": 1.3, "pool": 1.3},
+               "fitted_on": {"first_date": "2024-01-01", "last_date": "2024-01-30", "days": 30}, "beyond_one_day": {"weights": {"model": 1.0}, "fitted_on": "the one-day weights: 1 validation day(s) hold no two-day outcome"}}
     text = write_distribution_report(metrics, dates, calibration, one_set, BACKTEST,
                                      BtcParams.model_validate(conf_parameters("btc")))
     assert ("is as learnt (none: a price model's paths are kept as learnt); the spread of its paths is as learnt (none: a "
@@ -74,7 +76,12 @@ def full_report() -> str:
     metrics = {"model": model, "constant_vol": scores(1.42, 0.95, 1e-9), "ewma": scores(1.31), "garch_t": scores(1.30),
                "gjr_garch_t": scores(1.30), "egarch_t": scores(1.30), "har_t": scores(1.28), "pool": pool}
     dates = {"test_start": "2024-03-09", "test_end": "2026-07-22", "n_test_days": 866}
-    weights = {"weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001},
+    weights = {"kept": "pool", "weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001},
+               "fitted_weights": {"model": 0.8, "garch_t": 0.2, "ewma": 0.001},
+               "fitted_on": {"first_date": "2023-06-01", "last_date": "2024-03-08", "days": 282},
+               "validation_crps": {"model": 1.87, "garch_t": 1.88, "pool": 1.86},
+               "choice": {"lowest": "pool", "significance": 0.05, "validation_crps": {"garch_t": 1.88, "pool": 1.86},
+                          "p_value_against_lowest": {"garch_t": 0.03, "pool": 1.0}},
                "beyond_one_day": {"kept": "garch_t", "weights": {"garch_t": 1.0},
                                   "fitted_weights": {"model": 0.0, "garch_t": 0.94, "constant_vol": 0.06},
                                   "fitted_on": {"origins": 104, "horizons": [2, 30], "stride": 3},
@@ -100,8 +107,10 @@ def test_each_baseline_gets_a_verdict_with_its_p_value():
     assert ("members alone (as trained): CRPS 1.3050 ± 0.0071 (mean ± standard deviation over seeds 42, 43). The mixture "
             "against each member, one-sided Diebold-Mariano p (lower): seed 42 (1.3000): p = 0.7, seed 43 (1.3100): p = 0.006.") in text
     assert "Against the model alone: **a tie**: CRPS 1.2850 against 1.2900 (-0.4%)" in text
-    assert ("- The linear pool (the model 0.80, GARCH(1,1)-t 0.20; fitted on the validation days): against the best "
-            "baseline, HAR on the daily range, t, **a tie**: CRPS 1.2850 against 1.2800 (+0.4%)") in text
+    assert ("- The linear pool one day ahead is the pool whose weights minimise its mean CRPS on the 282 validation days "
+            "(2023-06-01 to 2024-03-08) (the model 0.80, GARCH(1,1)-t 0.20; mean CRPS there: linear pool 1.860, the model "
+            "1.870, GARCH(1,1)-t 1.880), better there than GARCH(1,1)-t alone (Diebold-Mariano p = 0.03). On the test days, "
+            "against the best baseline, HAR on the daily range, t, **a tie**: CRPS 1.2850 against 1.2800 (+0.4%)") in text
     assert "| linear pool | 1.2850 |" in text
     assert ("- Recalibration: a spread factor of 0.836, fitted on the first half of the validation windows, raised the CRPS "
             "of the second half (0.01893 → 0.01899, scaled units), so the spread is kept as trained") in text

@@ -3,8 +3,11 @@
 import numpy as np
 import pandas as pd
 
+from hw3_pipelines.forecaster.evaluation import backtest_forecasters
+from hw3_pipelines.forecaster.members import fit_baselines
+from hw3_pipelines.forecaster.pool import fit_pool
 from hw3_pipelines.forecasting import prices as price_table
-from hw3_pipelines.pipelines.btc import nodes, scoring
+from hw3_pipelines.pipelines.btc import nodes
 from tests.conftest import synthetic_prices
 from tests.pipelines.btc.helpers import params, trained
 
@@ -18,9 +21,9 @@ def fit_and_score(prices: pd.DataFrame, p):
     windows = nodes.make_windows(train, test, scaler, p)
     model, _, calibration = trained(p, windows, scaler)
     _, report = nodes.evaluate_model(model, windows, scaler, PROVENANCE, p)
-    fitted = scoring.fit_baselines(train, p)
-    pool = scoring.fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
-    backtest = scoring.backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
+    fitted = fit_baselines(train, p)
+    pool = fit_pool(model, windows, scaler, calibration, train, prices, fitted, p)
+    backtest = backtest_forecasters(model, windows, scaler, calibration, prices, fitted, pool, p)
     return report, backtest[backtest["forecaster"] == "model"].reset_index(drop=True)
 
 

@@ -8,7 +8,6 @@ validated ``BtcParams`` (see ``parameters.py``).
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 import pandas as pd
@@ -16,16 +15,14 @@ import torch
 from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.errors import InputDataError, ParameterError
-from hw3_pipelines.forecasting import distributions, metrics, recursive, scores
+from hw3_pipelines.forecasting import metrics
 from hw3_pipelines.forecasting import prices as price_table
-from hw3_pipelines.forecasting.selection import ParsimoniousChoice
 from hw3_pipelines.forecasting.windows import (
     TARGET_COLUMN,
     ModelInput,
     feature_frame,
     fit_minmax,
     inverse_column,
-    is_differenced,
     sliding_windows,
     to_price,
 )
@@ -171,97 +168,6 @@ def _train_member(model_input: ModelInput, btc: BtcParams, seed: int, label: str
     return result.model.cpu(), history
 
 
-def calibrate_model(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, btc: BtcParams) -> dict:
-    """What the validation windows (the held-out tail of the training windows) say about the
-    model's spread: the residual spread a point head's distribution uses, and the factor on
-    the spread that minimises CRPS there. Never the test days.
-
-    A factor fitted on one stretch of days need not hold on the next (calm months narrow it
-    for the turbulent ones after), so it is first tested forward inside the validation
-    windows: fitted on their first half, it must lower the CRPS of the second half.
-    Otherwise, or when ``recalibrate`` is off, the factor is 1. Then the location and the
-    spread of multi-day paths: see ``_choose_paths``."""
-    n_val = model_input.validation_count(btc.training.val_fraction)
-    windows, actual = model_input.X_train[-n_val:], model_input.y_train[-n_val:].astype("float64")
-    point_scale = float(np.std(regressor_paths.predict(model, windows) - actual))
-    raw = distributions.from_step(regressor_paths.one_step(model, windows, point_scale))
-    report = {"validation_windows": n_val, "point_scale": point_scale}
-    spread = 1.0
-    if btc.calibration.recalibrate:
-        report["forward_check"] = _forward_check(raw, actual)
-        if report["forward_check"]["transfers"]:
-            spread = distributions.crps_optimal_spread(raw, actual)
-    report["spread_factor"] = spread
-    for name, predictive in (("before", raw), ("after", raw.widened(spread))):
-        lower, upper = scores.central_band(predictive, 80)
-        report[f"validation_{name}"] = {
-            "crps_scaled": float(np.mean(predictive.crps(actual))),
-            "coverage_80": float(np.mean((actual >= lower) & (actual <= upper))),
-        }
-    report["location"], report["path_spread"] = _choose_paths(model, model_input, scaler, point_scale, spread, btc)
-    return report
-
-
-def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, point_scale: float, spread: float, btc: BtcParams) -> tuple[dict, dict]:
-    """The factor on the model's location (``calibration.location_shrink``), then the factor
-    on its paths' spread (``calibration.path_spread``), each scored by the CRPS of the
-    cumulative log return, averaged over horizons 1..H, at walk-forward origins inside the
-    validation windows (every ``backtest.stride`` days, H shortened to the windows there
-    are). So the drift a path compounds and the width its fan grows to are chosen on the
-    last training days, never the test days; of each, the one ``ParsimoniousChoice`` keeps.
-    A price model keeps both as learnt: a level has no return to shrink."""
-    if btc.target == "price":
-        kept = "none: a price model's paths are kept as learnt"
-        return {"shrink": 1.0, "chosen_on": kept}, {"factor": 1.0, "horizon": btc.backtest.horizon, "chosen_on": kept}
-    n_val = model_input.validation_count(btc.training.val_fraction)
-    horizon = min(btc.backtest.horizon, n_val)
-    origins = recursive.walk_forward_origins(n_val, horizon, btc.backtest.stride)
-    windows = model_input.X_train[-n_val:][origins]
-    returns = 100 * inverse_column(scaler, model_input.y_train[-n_val:].astype("float64"), model_input.close_index)
-    actual = np.stack([np.cumsum(returns[o : o + horizon]) for o in origins])
-    choosing = ParsimoniousChoice(
-        f"{len(origins)} validation origins, horizons 1-{horizon}",
-        overlap=math.ceil(horizon / btc.backtest.stride),
-        significance=btc.calibration.significance,
-    )
-
-    def crps_by_origin(closes: np.ndarray) -> np.ndarray:
-        """The CRPS of each origin (rows) at each horizon (columns)."""
-        paths = 100 * np.log(closes)  # cumulative log returns from a close of 1
-        return np.stack([distributions.Predictive.from_samples(paths[:, :, h]).crps(actual[:, h]) for h in range(horizon)], axis=1)
-
-    closes = {}
-    for shrink in btc.calibration.location_shrink:
-        trial = {"point_scale": point_scale, "spread_factor": spread, "location": {"shrink": shrink}, "path_spread": {"factor": 1.0}}
-        closes[shrink] = model_close_paths(
-            model, windows, np.ones(len(origins)), scaler, model_input.close_index, trial, btc,
-            btc.backtest.model_copy(update={"horizon": horizon}),
-        )
-    by_shrink = {k: crps_by_origin(c) for k, c in closes.items()}
-    shrink, location = choosing.kept("Location: x %s of the learnt", by_shrink, nearest_first=sorted(by_shrink))
-    location = {"shrink": shrink, **location, "validation_actual_return": [float(v) for v in actual.mean(axis=0)]}
-    by_factor = {f: crps_by_origin(recursive.widen_paths(closes[shrink], f, horizon)) for f in btc.calibration.path_spread}
-    factor, path_spread = choosing.kept(
-        "Path spread: x %s at the last horizon", by_factor, nearest_first=sorted(by_factor, key=lambda f: abs(math.log(f)))
-    )
-    return location, {"factor": factor, "horizon": horizon, **path_spread}
-
-
-def location_at(shrink: float, scaler: MinMaxScaler, close_index: int) -> regressor_paths.Location:
-    """``shrink`` on the location of a log-return model scaled by ``scaler``."""
-    return regressor_paths.Location(shrink, float(recursive.no_change(scaler)[close_index]))
-
-
-def _forward_check(predictive: distributions.Predictive, actual: np.ndarray) -> dict:
-    """Does a spread factor fitted on the first half of the days lower the CRPS of the second?"""
-    half = len(actual) // 2
-    first, second = predictive.days(slice(None, half)), predictive.days(slice(half, None))
-    factor = distributions.crps_optimal_spread(first, actual[:half])
-    before = float(np.mean(second.crps(actual[half:])))
-    after = float(np.mean(second.widened(factor).crps(actual[half:])))
-    return {"first_half_factor": factor, "second_half_crps_before": before, "second_half_crps_after": after, "transfers": after < before}
-
-
 def evaluate_model(
     model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, validation_report: dict, btc: BtcParams
 ) -> tuple[pd.DataFrame, dict]:
@@ -297,18 +203,3 @@ def evaluate_model(
         "train_close_max": train_max if by_level else None,
     }
     return predictions, report
-
-
-def model_close_paths(model, windows, last_close, scaler, close_index: int, calibration: dict, btc: BtcParams, paths) -> np.ndarray:
-    """The model's closes along sampled recursive paths from each window, ``(origins, paths,
-    horizon)``, with the spread, location and path spread ``calibration`` set and ``paths`` (a forecast or backtest
-    parameter group) giving horizon, number of paths and seed."""
-    differenced = [is_differenced(feature, btc.target) for feature in btc.features]
-    scaled = regressor_paths.sample_paths(
-        model, windows, paths.horizon, close_index, recursive.held_features(scaler, windows, differenced), paths.paths,
-        calibration["point_scale"], calibration["spread_factor"], btc.forecast.seed,
-        desc=f"{paths.paths} paths x {len(windows)} origins", location=location_at(calibration["location"]["shrink"], scaler, close_index),
-    )
-    closes = recursive.to_close_paths(inverse_column(scaler, scaled, close_index), last_close, btc.target)
-    widening = calibration["path_spread"]
-    return closes if widening["factor"] == 1 else recursive.widen_paths(closes, widening["factor"], widening["horizon"])

@@ -3,7 +3,8 @@
 from kedro.pipeline import Pipeline, node, pipeline
 
 from hw3_pipelines.bound_pipelines import bind
-from hw3_pipelines.pipelines.btc import nodes, plots, report, scoring, serving
+from hw3_pipelines.forecaster import calibration, evaluation, forecast, members, pool
+from hw3_pipelines.pipelines.btc import nodes, plots, report, serving
 
 REGISTERED_MODEL = "btc_forecaster"
 
@@ -29,7 +30,7 @@ def inference_pipeline() -> Pipeline:
                 ["btc_prices", "btc_validation_report"],
                 name="validate_btc_prices",
             ),
-            node(scoring.forecast_prices, FORECAST_INPUTS, "btc_forecast", name="forecast_btc_prices"),
+            node(forecast.forecast_prices, FORECAST_INPUTS, "btc_forecast", name="forecast_btc_prices"),
             node(serving.forecast_answer, ["btc_forecast", "btc_validation_report", "params:btc"], "btc_answer", name="answer_btc_request"),
         ]
     )
@@ -78,7 +79,7 @@ def model_pipeline() -> Pipeline:
                 tags="training",
             ),
             node(
-                nodes.calibrate_model,
+                calibration.calibrate_model,
                 ["btc_model", "btc_model_input", "btc_scaler", "params:btc"],
                 "btc_calibration",
                 name="calibrate_btc_model",
@@ -104,21 +105,21 @@ def scoring_pipeline() -> Pipeline:
     shared = ["btc_model", "btc_model_input", "btc_scaler", "btc_calibration", "btc_prices", "btc_baselines", "params:btc"]
     return Pipeline(
         [
-            node(scoring.fit_baselines, ["btc_train_prices", "params:btc"], "btc_baselines", name="fit_btc_baselines"),
+            node(members.fit_baselines, ["btc_train_prices", "params:btc"], "btc_baselines", name="fit_btc_baselines"),
             node(
-                scoring.fit_pool,
+                pool.fit_pool,
                 ["btc_model", "btc_model_input", "btc_scaler", "btc_calibration", "btc_train_prices", "btc_prices", "btc_baselines", "params:btc"],
                 "btc_pool",
                 name="fit_btc_pool",
             ),
             node(
-                scoring.score_one_day,
+                evaluation.score_one_day,
                 [*shared[:-1], "btc_pool", "params:btc"],
                 ["btc_distribution_metrics", "btc_one_day_forecasts"],
                 name="score_btc_one_day",
             ),
-            node(scoring.backtest_forecasters, [*shared[:-1], "btc_pool", "params:btc"], "btc_backtest", name="backtest_btc_forecasters"),
-            node(scoring.forecast_prices, FORECAST_INPUTS, "btc_forecast", name="forecast_btc_prices"),
+            node(evaluation.backtest_forecasters, [*shared[:-1], "btc_pool", "params:btc"], "btc_backtest", name="backtest_btc_forecasters"),
+            node(forecast.forecast_prices, FORECAST_INPUTS, "btc_forecast", name="forecast_btc_prices"),
         ],
         tags="inference",
     )

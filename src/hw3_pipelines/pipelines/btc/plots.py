@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hw3_pipelines.forecaster.members import NAMES, pool_weights
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.parameters import BtcParams
-from hw3_pipelines.pipelines.btc.scoring import NAMES, pool_weights
 from hw3_pipelines.plotting import finish, legend_below, new_figure, usd_axis
 
 
@@ -75,11 +75,13 @@ def plot_forecast(prices: pd.DataFrame, forecast: pd.DataFrame, pool: dict, btc:
 
 
 def _forecaster(pool: dict, btc: BtcParams) -> str:
-    """What drew the forecast: the model's paths, or the pool, which beyond one day may be
-    one forecaster alone (``scoring.fit_pool``)."""
+    """What drew the forecast: the model's paths, or the pool, which at one day, beyond it
+    or both may be the benchmark alone (``forecaster.pool.fit_pool``)."""
     if btc.forecast.forecaster == "model":
         return "the model's recursive paths"
-    beyond = [name for name, weight in pool_weights(pool, 2).items() if weight > 0]
+    first, beyond = ([name for name, weight in pool_weights(pool, h).items() if weight > 0] for h in (1, 2))
+    if len(beyond) == 1 and first == beyond:
+        return f"{NAMES[beyond[0]]}, which the linear pool did not beat on the validation days"
     return f"the linear pool, {NAMES[beyond[0]]} beyond the first day" if len(beyond) == 1 else "the linear pool"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hw3_pipelines.forecaster.members import BASELINES, NAMES
 from hw3_pipelines.parameters import BtcParams
-from hw3_pipelines.pipelines.btc.scoring import BASELINES, NAMES
 
 SIGNIFICANCE = 0.05
 REPORTED_HORIZONS = (1, 7, 14, 30)
@@ -58,7 +58,7 @@ def write_distribution_report(
         )
     pool, best = distribution_metrics["pool"], min(BASELINES, key=lambda name: distribution_metrics[name]["crps"])
     lines.append(
-        f"- The linear pool ({_weights(pool_weights)}; fitted on the validation days): against the best baseline, "
+        f"- The linear pool one day ahead is {_one_day(pool_weights)}. On the test days, against the best baseline, "
         f"{NAMES[best]}, {_verdict(pool['crps'], distribution_metrics[best]['crps'], pool[f'crps_dm_vs_{best}'])} "
         f"Against the model alone: {_verdict(pool['crps'], model['crps'], pool['crps_dm_vs_model'])}"
     )
@@ -144,23 +144,36 @@ def _recalibration(calibration: dict) -> str:
     return f"{tested}, so the spread is kept as trained (the model and the model before recalibration are one)."
 
 
+def _one_day(pool: dict) -> str:
+    """The forecaster one day ahead: the pool fitted on the validation days, or the
+    benchmark it did not beat there."""
+    fitted_on = pool["fitted_on"]
+    return _answering(pool, f"the pool whose weights minimise its mean CRPS on the {fitted_on['days']} validation days "
+                            f"({fitted_on['first_date']} to {fitted_on['last_date']})")
+
+
 def _beyond(pool: dict) -> str:
     """The forecaster beyond one day: the pool fitted on the validation origins, or the
-    benchmark it did not beat there, with every forecaster's CRPS there."""
+    benchmark it did not beat there."""
     beyond = pool["beyond_one_day"]
     if isinstance(beyond["fitted_on"], str):
         return f"{_weights(beyond)} ({beyond['fitted_on']})"
     first, last = beyond["fitted_on"]["horizons"]
-    crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(beyond["validation_crps"].items(), key=lambda item: item[1]))
-    fitted = (f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at {beyond['fitted_on']['origins']} "
-              f"walk-forward origins inside the validation days ({_weights({'weights': beyond['fitted_weights']})}; mean CRPS "
-              f"there: {crps})")
-    if "choice" not in beyond:
+    return _answering(beyond, f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at "
+                              f"{beyond['fitted_on']['origins']} walk-forward origins inside the validation days")
+
+
+def _answering(section: dict, fitted: str) -> str:
+    """Which forecaster answers, and why: the fitted pool, with every forecaster's CRPS on
+    the validation days, kept or not against the benchmark (``forecaster.pool``)."""
+    crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(section["validation_crps"].items(), key=lambda item: item[1]))
+    fitted = f"{fitted} ({_weights({'weights': section['fitted_weights']})}; mean CRPS there: {crps})"
+    if "choice" not in section:
         return f"{fitted} (btc.calibration.benchmark: null, untested)"
-    choice = beyond["choice"]
+    choice = section["choice"]
     benchmark = next(name for name in choice["validation_crps"] if name != "pool")
     p_value = min(choice["p_value_against_lowest"].values())  # the lowest's own is 1
-    if beyond["kept"] == "pool":
+    if section["kept"] == "pool":
         return f"{fitted}, better there than {NAMES[benchmark]} alone (Diebold-Mariano p = {p_value:.2g})"
     return (f"{NAMES[benchmark]} alone, the benchmark: {fitted} was not better there than it at p < "
             f"{choice['significance']:g} (Diebold-Mariano p = {p_value:.2g})")
