@@ -78,7 +78,7 @@ def test_offline_main_command_falls_back_on_the_bundled_snapshot(kedro_run, proj
 def test_unknown_pipeline_lists_the_registered_ones(kedro_run):
     result = kedro_run("--pipelines", "nosuch")
     assert result.returncode == 2
-    assert "no pipeline named 'nosuch'; the pipelines are: btc, btc_forecast, btc_lookback, hafez, hafez_compose, hafez_metre, hafez_pretrain, hafez_sample, rnn_theory" in result.stderr
+    assert "no pipeline named 'nosuch'; the pipelines are: btc, btc_forecast, btc_lookback, btc_rolling, hafez, hafez_compose, hafez_metre, hafez_pretrain, hafez_sample, rnn_theory" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -87,9 +87,9 @@ def test_bad_hafez_values_name_their_key(overrides, location, message):
     assert error["loc"] == location and message in error["msg"]
 
 
-@pytest.mark.parametrize("pipeline", ["btc", "btc_lookback"])
+@pytest.mark.parametrize("pipeline", ["btc", "btc_lookback", "btc_rolling"])
 def test_a_misspelt_key_stops_the_run_before_any_node(project_copy, pipeline):
-    """btc_lookback is namespaced: its parameters are validated too (kedro#5504)."""
+    """btc_lookback and btc_rolling are namespaced: their parameters are validated too (kedro#5504)."""
     with pytest.raises(ParameterValidationError, match="did you mean 'training'"):
         run_pipeline(project_copy, pipeline, {"btc": {"trainig": {"epochs": 3}}})
     assert [path.name for path in (project_copy / TEST_DATA).iterdir()] == ["mlflow.db"]  # no dataset written

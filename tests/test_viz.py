@@ -81,7 +81,7 @@ def test_pipeline_renders_in_chromium_without_outside_requests(viz_build, pipeli
 LAYERS = ["raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"]
 
 
-@pytest.mark.parametrize("pipeline", ["btc", "hafez", "hafez_metre", "hafez_pretrain", "btc_lookback"])
+@pytest.mark.parametrize("pipeline", ["btc", "hafez", "hafez_metre", "hafez_pretrain", "btc_lookback", "btc_rolling"])
 def test_layers_run_one_way_from_raw_to_reporting(viz_build, pipeline):
     """kedro-viz drops the layers of a pipeline whose datasets loop back to an earlier layer."""
     import json

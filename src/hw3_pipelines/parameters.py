@@ -152,6 +152,12 @@ class LookbackSweepParams(Strict):
     num_threads: PositiveInt
 
 
+class RollingParams(Strict):
+    num_threads: PositiveInt
+    horizons: Annotated[list[Annotated[int, Field(ge=2)]], Field(min_length=1)]  # beyond one day, each <= btc.backtest.horizon
+    significance: OpenFraction
+
+
 # hafez -----------------------------------------------------------------------------------
 
 class HafezSplit(Strict):

@@ -28,3 +28,8 @@ LOOKBACK_SWEEP_GRID = {
     "lookbacks": (5, 10, 20, 30, 60, 90, 120),
     "seeds": (42, 43, 44),
 }
+
+# The rolling evaluation's periods (pipelines/btc_rolling): the btc forecaster refitted at
+# each cutoff, every `months` months from `first` to `last`, and scored on the `months`
+# months after it. A setting for the same reason as the sweep's grid.
+ROLLING_EVALUATION = {"first": "2019-01-01", "last": "2026-01-01", "months": 6}

@@ -48,3 +48,24 @@ def test_diebold_mariano_of_identical_forecasts_is_not_significant():
 def test_diebold_mariano_needs_three_points():
     with pytest.raises(ValueError, match="at least 3"):
         metrics.diebold_mariano(ACTUAL[:2], PREDICTED[:2], PREVIOUS[:2])
+
+
+def test_hac_difference_widens_for_autocorrelated_losses_and_covers_the_true_mean():
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal(2000)
+    iid = metrics.hac_loss_difference(0.3 + noise, np.zeros(2000))
+    assert iid["interval_95"][0] < 0.3 < iid["interval_95"][1] and iid["p_higher"] < 1e-6 and iid["p_lower"] > 0.99
+    clustered = np.zeros(2000)  # AR(1), phi 0.8: its long-run variance is 25 times its variance
+    for t in range(1, 2000):
+        clustered[t] = 0.8 * clustered[t - 1] + noise[t]
+    hac = metrics.hac_loss_difference(clustered, np.zeros(2000))
+    naive_error = clustered.std() / np.sqrt(2000)
+    assert hac["standard_error"] > 2.5 * naive_error and hac["bandwidth"] > 1
+
+
+def test_hac_difference_of_a_forecaster_with_itself_is_no_evidence_either_way():
+    losses = np.linspace(1, 2, 50)
+    test = metrics.hac_loss_difference(losses, losses)
+    assert test["mean_difference"] == 0 and test["p_lower"] == test["p_higher"] == 0.5
+    with pytest.raises(ValueError, match="at least 3"):
+        metrics.hac_loss_difference(losses[:2], losses[:2])

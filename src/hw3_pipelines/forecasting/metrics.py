@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from arch.covariance.kernel import Bartlett
 from scipy import stats
 
 
@@ -86,3 +87,28 @@ def loss_difference_test(loss_a: np.ndarray, loss_b: np.ndarray, horizon: int = 
     statistic = float(dm * hln)
     p_value = float(2 * stats.t.sf(abs(statistic), df=n - 1))
     return {"statistic": statistic, "p_value": p_value, "n": n, "horizon": horizon}
+
+
+def hac_loss_difference(loss_a: np.ndarray, loss_b: np.ndarray) -> dict:
+    """The mean loss difference A - B with a Newey-West standard error (Bartlett kernel, its
+    bandwidth chosen from the data by ``arch``), for series whose differences are
+    autocorrelated to an unknown lag: daily CRPS in volatility clusters, or overlapping
+    multi-day outcomes. One-sided p-values of "A lower" and "A higher" (Student's t with
+    n - 1 degrees of freedom, as ``loss_difference_test``) and a 95% interval."""
+    d = np.asarray(loss_a, float) - np.asarray(loss_b, float)
+    n = len(d)
+    if n < 3:
+        raise ValueError(f"a test of the mean loss difference needs at least 3 outcomes, got {n}")
+    mean = float(d.mean())
+    if np.ptp(d) == 0:  # the same forecaster twice, or a constant difference: no variance to estimate
+        return {"mean_difference": mean, "standard_error": 0.0, "statistic": 0.0, "p_lower": 0.5, "p_higher": 0.5,
+                "interval_95": [mean, mean], "n": n, "bandwidth": 0.0}
+    kernel = Bartlett(d)
+    standard_error = math.sqrt(max(float(kernel.cov.long_run[0, 0]), 0.0) / n)
+    statistic = mean / standard_error if standard_error > 0 else 0.0
+    half_width = float(stats.t.ppf(0.975, df=n - 1)) * standard_error
+    return {
+        "mean_difference": mean, "standard_error": standard_error, "statistic": statistic,
+        "p_lower": float(stats.t.cdf(statistic, df=n - 1)), "p_higher": float(stats.t.sf(statistic, df=n - 1)),
+        "interval_95": [mean - half_width, mean + half_width], "n": n, "bandwidth": float(kernel.bandwidth),
+    }
