@@ -188,3 +188,11 @@ def test_pooled_draws_of_sorted_samples_take_other_ranks_each_day():
     pooled = Predictive.pooled_draws([1.0], [same_every_day], 100, np.random.default_rng(0))
     assert len({tuple(day) for day in pooled.samples}) == 2000
     assert abs(np.median(pooled.samples, axis=1).mean() - 499.5) < 3
+
+
+def test_a_pool_of_one_is_that_forecaster_to_the_last_digit():
+    student = Predictive.student_t(np.full(5, 4.0), np.zeros(5), np.ones(5))
+    normal = Predictive.normal(np.zeros(5), np.full(5, 2.0))
+    outcome = np.linspace(-2, 2, 5)
+    assert np.array_equal(Predictive.pool([0.0, 1.0], [normal, student]).crps(outcome), student.crps(outcome))
+    assert not np.array_equal(Predictive.pool([0.5, 0.5], [normal, student]).crps(outcome), student.crps(outcome))

@@ -61,7 +61,11 @@ class Predictive:
 
     @classmethod
     def pool(cls, weights, predictives: list[Predictive]) -> Predictive:
-        """The linear pool: with probability ``weights[i]`` an outcome comes from ``predictives[i]``."""
+        """The linear pool: with probability ``weights[i]`` an outcome comes from ``predictives[i]``.
+        A pool with one member of positive weight is that member, scored to the last digit as it."""
+        weighted = [p for w, p in zip(weights, predictives) if w > 0]
+        if len(weighted) == 1:
+            return weighted[0]
         parts = [p.as_mixture() for p in predictives]
         return cls.mixture(
             *(np.concatenate([getattr(p, name) for p in parts], axis=1) for name in ("loc", "scale", "df")),
