@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
+from threadpoolctl import threadpool_limits
 
 from hw3_pipelines.forecasting import baselines, recursive
 from hw3_pipelines.forecasting.distributions import Predictive, from_model_step
@@ -32,17 +33,22 @@ FAILED = 1.5  # a model whose one-day CRPS is this many times the best baseline'
 
 
 def fit_baselines(train_prices: pd.DataFrame, btc: BtcParams) -> dict:
-    """Every baseline's parameters, from the training days' returns and ranges alone."""
+    """Every baseline's parameters, from the training days' returns and ranges alone.
+
+    Fitted with one BLAS thread: the optimiser's path, and so the last digits of GARCH's
+    parameters, depend on the thread count, which differs between a Dask worker (one) and
+    a process of its own; one thread everywhere gives every runner the same fits."""
     days = train_prices.set_index("Date")
     returns = baselines.log_returns_pct(days["Close"])
-    return {
-        "fitted_on": {"first_date": returns.index[0], "last_date": returns.index[-1], "returns": len(returns)},
-        "constant_vol_sigma": float(returns.std()),
-        "ewma_lambda": btc.baselines.ewma_lambda,
-        "ewma_initial_variance": float(returns.var()),
-        **{kind: baselines.fit_arch_t(kind, returns) for kind in baselines.VOLATILITY_MODELS},
-        "har_t": baselines.fit_har_t(baselines.parkinson_variance(days["High"], days["Low"]), returns),
-    }
+    with threadpool_limits(limits=1):
+        return {
+            "fitted_on": {"first_date": returns.index[0], "last_date": returns.index[-1], "returns": len(returns)},
+            "constant_vol_sigma": float(returns.std()),
+            "ewma_lambda": btc.baselines.ewma_lambda,
+            "ewma_initial_variance": float(returns.var()),
+            **{kind: baselines.fit_arch_t(kind, returns) for kind in baselines.VOLATILITY_MODELS},
+            "har_t": baselines.fit_har_t(baselines.parkinson_variance(days["High"], days["Low"]), returns),
+        }
 
 
 class BaselineForecasts:
