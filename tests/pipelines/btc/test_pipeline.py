@@ -147,4 +147,4 @@ def test_a_seed_ensemble_on_the_real_snapshot(tmp_path):
     assert list(pool["fitted_weights"]) == ["model", *BASELINES]
     assert pool["validation_crps"]["pool"] <= min(pool["validation_crps"][name] for name in pool["fitted_weights"]) + 1e-9
     report = latest(project, f"{TEST_DATA}/08_reporting/btc_distribution_report.md").read_text(encoding="utf-8")
-    assert "2 seeds" in report and "The ensemble's 2 members alone" in report and "The linear pool (" in report
+    assert "2 seeds" in report and "The ensemble's 2 members alone" in report and "The linear pool one day ahead is " in report

@@ -56,7 +56,8 @@ def test_sequential_and_dask_give_the_same_tables_period_by_period(project_copy,
     assert set(origins["horizon"]) == {2, 5} and (origins["date"] >= origins["period"]).all()
     periods = tables["08_reporting/btc_rolling_periods.csv"]
     garch = periods[periods["forecaster"] == "garch_t"]
-    assert len(garch) == 2 * 3 and (garch["crps_minus_garch_t"] == 0).all() and garch["coverage_80"].between(0.5, 1).all()
+    assert len(garch) == 2 * 3 and (garch["crps_minus_garch_t"] == 0).all()
+    assert garch.loc[garch["horizon"] == 1, "coverage_80"].between(0.7, 0.9).all()  # about 180 days a period
     refit = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling/rolling_2026_01_refit.json").read_text())
     assert refit["train"]["last_date"] == "2025-12-31" and refit["test"] == {"first_date": "2026-01-01", "last_date": "2026-06-30", "days": 181}
     assert refit["pool"]["kept"] in {"pool", "garch_t"} and refit["final_forecaster"] == "model"

@@ -14,18 +14,22 @@ from hw3_pipelines.plotting import finish, new_figure
 
 def plot_periods(periods: pd.DataFrame, btc: BtcParams) -> Figure:
     """Per horizon, each period's CRPS of the final forecaster minus GARCH(1,1)-t's, with
-    its 95% interval: below zero the final forecaster was better."""
-    final = btc.forecast.forecaster
+    its 95% interval, and the model's beside it where the final forecaster is another:
+    below zero, better than GARCH-t."""
+    shown = list(dict.fromkeys([btc.forecast.forecaster, "model"]))
     horizons = sorted(periods["horizon"].unique())
     fig, axes = new_figure(columns=len(horizons), width=4.5 * len(horizons), height=4.5)
     for ax, h in zip(axes, horizons):
-        rows = periods[(periods["horizon"] == h) & (periods["forecaster"] == final)].reset_index(drop=True)
-        low, high = rows["crps_minus_garch_t"] - rows["interval_low"], rows["interval_high"] - rows["crps_minus_garch_t"]
-        ax.errorbar(rows.index, rows["crps_minus_garch_t"], yerr=[low, high], fmt="o", capsize=3,
-                    label=f"{NAMES[final]} − GARCH(1,1)-t, 95% interval")
+        for k, name in enumerate(shown):
+            rows = periods[(periods["horizon"] == h) & (periods["forecaster"] == name)].reset_index(drop=True)
+            low, high = rows["crps_minus_garch_t"] - rows["interval_low"], rows["interval_high"] - rows["crps_minus_garch_t"]
+            final = " (final)" if name == btc.forecast.forecaster else ""
+            ax.errorbar(rows.index + 0.2 * (k - (len(shown) - 1) / 2), rows["crps_minus_garch_t"], yerr=[low, high], fmt="o",
+                        capsize=3, label=f"{NAMES[name]}{final} − GARCH(1,1)-t")
         ax.axhline(0, color="grey", ls="--", lw=1)
         ax.set_xticks(rows.index, rows["period"].str.slice(0, 7), rotation=90)
-        ax.set(title=f"{h} day{'s' if h > 1 else ''} ahead", xlabel="period from", ylabel="CRPS difference (% log return)")
+        ax.set(title=f"{h} day{'s' if h > 1 else ''} ahead (95% intervals)", xlabel="period from",
+               ylabel="CRPS difference (% log return)")
         finish(ax, legend_loc="upper left")
     fig.suptitle(f"Rolling evaluation: each period's CRPS against GARCH(1,1)-t ({btc.describe()})")
     return fig
