@@ -23,7 +23,20 @@ from sklearn.preprocessing import MinMaxScaler
 TARGETS = ("price", "log_return")
 TARGET_COLUMN = "Close"
 COLUMN_FEATURES = ("Open", "High", "Low", "Close", "Volume")
-DERIVED_FEATURES = {"log_range": lambda prices: np.log(prices["High"] / prices["Low"])}
+EWMA_LAMBDA = 0.94  # RiskMetrics' daily decay, as the EWMA baseline's
+
+
+def log_ewma_volatility(prices: pd.DataFrame) -> pd.Series:
+    """The log of each day's EWMA volatility of daily log returns (RiskMetrics, lambda 0.94),
+    from that day's return and those before it: a regime that a MinMax scaler fitted on a
+    crash cannot squash, since a log spreads calm and wild months alike. The first day, which
+    has no return, takes the second day's value."""
+    returns = np.log(prices["Close"].astype("float64")).diff()
+    variance = (returns**2).ewm(alpha=1 - EWMA_LAMBDA, adjust=True).mean().bfill()
+    return 0.5 * np.log(np.maximum(variance, 1e-10))
+
+
+DERIVED_FEATURES = {"log_range": lambda prices: np.log(prices["High"] / prices["Low"]), "log_ewma_vol": log_ewma_volatility}
 FEATURES = (*COLUMN_FEATURES, *DERIVED_FEATURES)
 
 
