@@ -29,6 +29,7 @@ and seed, so the MLflow UI can chart relative MAE against lookback.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -36,7 +37,7 @@ import re
 import shutil
 import socket
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from numbers import Real
 from pathlib import Path, PurePosixPath
 from tempfile import TemporaryDirectory
@@ -55,10 +56,12 @@ from hw3_pipelines.datasets import LastSavedDataset, TorchModelDataset
 from hw3_pipelines.manifest import run_manifest
 from hw3_pipelines.quiet import importing_quietly
 
+_configured_level = logging.getLogger("kedro_mlflow").level
 with importing_quietly():
     import mlflow
     from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
     from kedro_mlflow.pipeline.pipeline_ml import PipelineML
+logging.getLogger("kedro_mlflow").setLevel(_configured_level)  # its import sets INFO over conf/logging.yml's WARNING
 
 logger = logging.getLogger(__name__)
 HISTORY_SUFFIX = "_training_history"
@@ -96,7 +99,7 @@ class MlflowTracking(MlflowHook):
         if self._is_mlflow_enabled:
             log_outputs(pipeline, catalog, self.run_id)
             self._log_manifest(run_params, pipeline, catalog, "completed")
-        with _current_versions_only(pipeline, catalog):
+        with _current_versions_only(pipeline, catalog), mlflow_events_at_debug():
             super().after_pipeline_run(run_params, pipeline, catalog)
 
     @hook_impl
@@ -126,6 +129,27 @@ class MlflowTracking(MlflowHook):
             mlflow.set_tags({"git_commit": manifest["git_commit"] or "", "device": manifest["device"]})
         except Exception as error:  # noqa: BLE001 - see the docstring
             logger.warning("The run manifest was not logged: %s: %s", type(error).__name__, error)
+
+
+# MLflow's notice that a pipeline model is pickled, on every registration: the README says
+# what is pickled and what loading it trusts.
+KNOWN_MLFLOW_NOTICES = ("Passing a Python object as `python_model`",)
+
+
+@contextmanager
+def mlflow_events_at_debug():
+    """Within the block, what MLflow prints to stderr while it logs and registers a model
+    ("Successfully registered model", "Created version", its pickling notice) goes to this
+    module's log at DEBUG, so a run ends in its summary, which names the registered version;
+    any other warning or error MLflow prints is logged as a warning."""
+    printed = io.StringIO()
+    try:
+        with redirect_stderr(printed):
+            yield
+    finally:
+        for line in printed.getvalue().splitlines():
+            serious = re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line) and not any(notice in line for notice in KNOWN_MLFLOW_NOTICES)
+            logger.log(logging.WARNING if serious else logging.DEBUG, "MLflow: %s", line)
 
 
 @contextmanager
