@@ -40,7 +40,8 @@ def prices_request(prices: pd.DataFrame) -> bytes:
 
 
 def bad_requests(prices: pd.DataFrame) -> dict[str, bytes]:
-    """Ten kinds of request the forecaster must refuse with a sentence, by what is wrong."""
+    """Kinds of request the forecaster must refuse with a sentence, by what is wrong: MLflow's
+    input forms (split, records, instances, inputs) with wrong shapes, types or columns."""
     recent = prices.tail(300).reset_index(drop=True)
     return {
         "no prices": prices_request(recent.iloc[:0]),
@@ -53,6 +54,11 @@ def bad_requests(prices: pd.DataFrame) -> dict[str, bytes]:
         "not JSON": b"{prices",
         "no input field": b"{}",
         "a number for a table": b'{"dataframe_split": 5}',
+        "a list of numbers as inputs": b'{"inputs": [1, 2, 3]}',
+        "a tensor as instances": b'{"instances": [[1.0, 2.0], [3.0, 4.0]]}',
+        "columns of different lengths": b'{"inputs": {"Date": ["2026-01-01"], "Close": [1.0, 2.0]}}',
+        "records without the columns": b'{"dataframe_records": [{"x": 1}, {"x": 2}]}',
+        "a split whose rows do not fit its columns": b'{"dataframe_split": {"columns": ["Date", "Close"], "data": [[1, 2, 3]]}}',
     }
 
 

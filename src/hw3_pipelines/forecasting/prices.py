@@ -31,6 +31,7 @@ def validate_and_repair(
     raw: pd.DataFrame, max_gap_days: int, min_rows: int, max_spike_ratio: float
 ) -> tuple[pd.DataFrame, dict]:
     """The repaired daily table (``Date`` as ``YYYY-MM-DD``, one row per calendar day) and a report."""
+    raw = _as_table(raw)
     missing = [column for column in REQUIRED_COLUMNS if column not in raw.columns]
     if missing:
         raise InputDataError(f"price data lacks the columns {missing}; expected Yahoo's layout {REQUIRED_COLUMNS}")
@@ -51,6 +52,19 @@ def validate_and_repair(
     )
     prices["Date"] = prices["Date"].dt.strftime("%Y-%m-%d")
     return prices, report
+
+
+def _as_table(raw) -> pd.DataFrame:
+    """``raw`` as a table: a served request may carry any of MLflow's input forms (a table,
+    columns by name, a tensor, a list), and only a table, or columns of one length, is prices."""
+    if isinstance(raw, pd.DataFrame):
+        return raw
+    if isinstance(raw, dict):
+        try:
+            return pd.DataFrame(raw)
+        except ValueError as error:
+            raise InputDataError(f"price data given as columns must be columns of one length: {error}") from None
+    raise InputDataError(f"price data must be a table with the columns {REQUIRED_COLUMNS}, not {type(raw).__name__}")
 
 
 def _parse_dates(column: pd.Series) -> pd.Series:
