@@ -87,8 +87,10 @@ def test_a_killed_run_is_closed_as_killed_by_the_next_run(registered):
     store = registry(registered)
     experiment = store.get_experiment_by_name("hw3_pipelines").experiment_id
     before = {run.info.run_id for run in store.search_runs([experiment])}
-    killed = subprocess.Popen([sys.executable, "-m", "kedro", "run", "--pipeline", "btc", "--env", "test"], cwd=registered,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # a training that cannot end before the kill: the run is killed while it is RUNNING, never after it closed
+    never_ending = ["--params", "btc.training.epochs=1000000"]
+    killed = subprocess.Popen([sys.executable, "-m", "kedro", "run", "--pipeline", "btc", "--env", "test", *never_ending],
+                              cwd=registered, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (started := [run for run in store.search_runs([experiment]) if run.info.run_id not in before]):
         assert time.monotonic() < deadline and killed.poll() is None
