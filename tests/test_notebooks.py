@@ -1,5 +1,6 @@
 """The two assignment notebooks run, as thin readers, against a conf/test run's outputs."""
 
+import json
 import shutil
 
 import nbformat
@@ -16,11 +17,12 @@ def test_both_notebooks_exist():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_stored_notebooks_carry_no_outputs(path):
-    notebook = nbformat.read(path, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
+def test_stored_notebooks_carry_no_outputs_and_an_id_per_cell(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))  # as stored: nbformat.read would add missing ids
+    assert all("id" in cell for cell in notebook["cells"]), "nbformat.validator.normalize adds the missing cell ids"
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
 
 
 def test_notebooks_execute_without_errors(project_copy, monkeypatch):
