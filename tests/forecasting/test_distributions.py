@@ -179,6 +179,8 @@ def test_pooled_draws_take_each_forecasters_share():
     assert all(len(np.unique(day[day > 2.5])) == 750 for day in pooled.samples)  # no path drawn twice
     with pytest.raises(ValueError, match="needs 900 of a forecaster that has 800"):
         Predictive.pooled_draws([0.1, 0.9], [low, high], 1000, rng)
+    three = Predictive.pooled_draws([0.4995, 0.4995, 0.001], [low, low, high], 1000, rng)  # rounding each gives 1001
+    assert three.samples.shape == (3, 1000) and (three.samples > 2.5).sum(axis=1).tolist() == [1, 1, 1]
 
 
 def test_pooled_draws_of_sorted_samples_take_other_ranks_each_day():

@@ -79,10 +79,10 @@ class Predictive:
         own, never one twice: a repeated draw would bias the ensemble CRPS estimate upward.
         A sample family's draws are kept sorted, so each day takes its own random subset:
         one subset of columns for every day would be the same quantile ranks every day, a
-        bias that does not average out over days."""
+        bias that does not average out over days. Exactly ``m`` draws a day, so that the
+        pools of different horizons stack into paths."""
         parts = []
-        for weight, predictive in zip(weights, predictives):
-            n = round(weight * m)
+        for n, predictive in zip(_apportioned(weights, m), predictives):
             if n:
                 draws = predictive.draw(n, rng)
                 if draws.shape[1] < n:
@@ -319,3 +319,12 @@ def crps_optimal_spread(predictive: Predictive, actual: np.ndarray, bounds: tupl
         bounds=bounds, method="bounded", options={"xatol": 1e-4},
     )
     return float(result.x)
+
+
+def _apportioned(weights, m: int) -> np.ndarray:
+    """Whole draw counts in proportion to ``weights`` that add up to ``m`` exactly: each
+    weight's share rounded down, the draws left over going to the largest remainders."""
+    exact = np.asarray(weights, float) / np.sum(weights) * m
+    counts = np.floor(exact).astype(int)
+    counts[np.argsort(counts - exact, kind="stable")[: m - counts.sum()]] += 1
+    return counts
