@@ -6,7 +6,8 @@ Needs a registered ``btc_forecaster`` (any ``kedro run --pipeline btc``). Times 
 --pipeline btc_forecast`` on the bundled snapshot, starts ``kedro serve btc_forecaster`` on
 a free port of 127.0.0.1, checks that its answer for the same prices equals that run's to
 the last digit, then sends 1,000 forecast requests one after the other (the last 400 days
-of the snapshot each) and 200 bad requests of 10 kinds, and asks once more. Nothing else
+of the snapshot each) and 20 bad requests of each kind in ``bad_requests``, and asks
+once more. Nothing else
 should run on the machine meanwhile. The tests import the request helpers from here.
 """
 
