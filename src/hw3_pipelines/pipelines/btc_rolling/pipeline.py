@@ -4,7 +4,8 @@ The cutoffs are ``ROLLING_EVALUATION`` in ``settings.py``: Kedro builds pipeline
 reads parameters, so what shapes the pipeline is a setting (as the lookback sweep's grid).
 Each refit is one node, so any runner (sequential, ``ParallelRunner``, ``DaskRunner``)
 places refits on different workers; only its summary and two tables leave it.
-One period alone: ``kedro run --pipeline btc_rolling --namespaces rolling_2019_01``.
+One period alone, once a run has written ``btc_prices``: ``kedro run --pipeline btc_rolling
+--namespaces rolling_2019_01``.
 """
 
 from functools import partial, update_wrapper
