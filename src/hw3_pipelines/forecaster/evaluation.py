@@ -57,7 +57,7 @@ def score_one_day(
         crps = predictive.crps(actual)
         report[name] = scores.score(predictive, actual, close, previous, draws, seed, crps=crps)
         table[f"{name}_pit"] = predictive.cdf(actual)
-        for level in (80, 95):
+        for level in scores.BANDS:
             band = np.stack(scores.central_band(predictive, level), 1)
             table[f"{name}_lower_{level}"], table[f"{name}_upper_{level}"] = returns_to_prices(band, previous).T
         table[f"{name}_crps"] = crps

@@ -24,13 +24,13 @@ from hw3_pipelines.forecaster.evaluation import (
 from hw3_pipelines.forecaster.members import fit_baselines
 from hw3_pipelines.forecaster.pool import fit_pool
 from hw3_pipelines.forecasting.metrics import hac_loss_difference
+from hw3_pipelines.forecasting.scores import BANDS
 from hw3_pipelines.parameters import BtcParams, RollingParams
 from hw3_pipelines.pipelines.btc import nodes as btc_nodes
 
 logger = logging.getLogger(__name__)
 
 BENCHMARK = "garch_t"
-LEVELS = (80, 95)
 
 
 def period_bounds(prices: pd.DataFrame, cutoff: str, months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -130,7 +130,7 @@ def tabulate_periods(one_day: pd.DataFrame, origins: pd.DataFrame, rolling: Roll
                 row = {
                     "period": period, "forecaster": name, "horizon": h, "outcomes": len(days),
                     "crps": float(days[f"{name}_crps"].mean()),
-                    **{f"coverage_{level}": float(_covered(days[f"{name}_pit"], level).mean()) for level in LEVELS},
+                    **{f"coverage_{level}": float(_covered(days[f"{name}_pit"], level).mean()) for level in BANDS},
                     "crps_minus_garch_t": test["mean_difference"], "interval_low": test["interval_95"][0],
                     "interval_high": test["interval_95"][1], "p_lower": test["p_lower"], "p_higher": test["p_higher"],
                 }
@@ -158,12 +158,12 @@ def pool_periods(periods: pd.DataFrame, one_day: pd.DataFrame, origins: pd.DataF
             "outcomes": len(outcomes),
             "crps": {name: float(outcomes[f"{name}_crps"].mean()) for name in forecasters_in(outcomes)},
             **{f"coverage_{level}": {name: float(_covered(outcomes[f"{name}_pit"], level).mean()) for name in forecasters_in(outcomes)}
-               for level in LEVELS},
+               for level in BANDS},
             "final_vs_garch_t": hac_loss_difference(outcomes[f"{final}_crps"], outcomes[f"{BENCHMARK}_crps"]),
             "final_periods_not_above_garch_t": float(np.mean(by_period["crps_minus_garch_t"] <= 0)),
             "final_periods_significantly_worse": sorted(by_period.loc[by_period["p_higher"] < rolling.significance, "period"]),
             **{f"final_coverage_{level}_range": [float(by_period[f"coverage_{level}"].min()), float(by_period[f"coverage_{level}"].max())]
-               for level in LEVELS},
+               for level in BANDS},
         }
     pooled["verdict"] = _verdict(pooled)
     return pooled
