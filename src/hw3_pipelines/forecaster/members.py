@@ -32,6 +32,12 @@ NAMES = {
 FAILED = 1.5  # a model whose one-day CRPS is this many times the best baseline's has failed
 
 
+def describe_weights(weights: dict[str, float]) -> str:
+    """A pool's weights in words, largest first, those under 0.005 left out."""
+    weighted = sorted(weights.items(), key=lambda item: -item[1])
+    return ", ".join(f"{NAMES[name]} {weight:.2f}" for name, weight in weighted if weight >= 0.005)
+
+
 def fit_baselines(train_prices: pd.DataFrame, btc: BtcParams) -> dict:
     """Every baseline's parameters, from the training days' returns and ranges alone.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hw3_pipelines.forecaster.members import BASELINES, NAMES
+from hw3_pipelines.forecaster.members import BASELINES, NAMES, describe_weights
 from hw3_pipelines.parameters import BtcParams
 
 SIGNIFICANCE = 0.05
@@ -157,7 +157,7 @@ def _beyond(pool: dict) -> str:
     benchmark it did not beat there."""
     beyond = pool["beyond_one_day"]
     if isinstance(beyond["fitted_on"], str):
-        return f"{_weights(beyond)} ({beyond['fitted_on']})"
+        return f"{describe_weights(beyond['weights'])} ({beyond['fitted_on']})"
     first, last = beyond["fitted_on"]["horizons"]
     return _answering(beyond, f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at "
                               f"{beyond['fitted_on']['origins']} walk-forward origins inside the validation days")
@@ -167,7 +167,7 @@ def _answering(section: dict, fitted: str) -> str:
     """Which forecaster answers, and why: the fitted pool, with every forecaster's CRPS on
     the validation days, kept or not against the benchmark (``forecaster.pool``)."""
     crps = ", ".join(f"{NAMES[name]} {value:.3f}" for name, value in sorted(section["validation_crps"].items(), key=lambda item: item[1]))
-    fitted = f"{fitted} ({_weights({'weights': section['fitted_weights']})}; mean CRPS there: {crps})"
+    fitted = f"{fitted} ({describe_weights(section['fitted_weights'])}; mean CRPS there: {crps})"
     if "choice" not in section:
         return f"{fitted} (btc.calibration.benchmark: null, untested)"
     choice = section["choice"]
@@ -177,11 +177,6 @@ def _answering(section: dict, fitted: str) -> str:
         return f"{fitted}, better there than {NAMES[benchmark]} alone (Diebold-Mariano p = {p_value:.2g})"
     return (f"{NAMES[benchmark]} alone, the benchmark: {fitted} was not better there than it at p < "
             f"{choice['significance']:g} (Diebold-Mariano p = {p_value:.2g})")
-
-
-def _weights(pool: dict) -> str:
-    weighted = sorted(pool["weights"].items(), key=lambda item: -item[1])
-    return ", ".join(f"{NAMES[name]} {weight:.2f}" for name, weight in weighted if weight >= 0.005)
 
 
 def _calibration(model: dict, prefix: str = "") -> str:

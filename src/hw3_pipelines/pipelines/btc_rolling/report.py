@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hw3_pipelines.forecaster.members import NAMES
+from hw3_pipelines.forecaster.members import NAMES, describe_weights
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc_rolling.nodes import BENCHMARK
 from hw3_pipelines.plotting import finish, new_figure
@@ -101,9 +101,7 @@ def _period_table(periods: pd.DataFrame, final: str) -> list[str]:
 def _kept(section: dict) -> str:
     """What answered: the fitted pool or the benchmark alone."""
     weights = {name: weight for name, weight in section["weights"].items() if weight >= 0.005}
-    if len(weights) == 1:
-        return NAMES[next(iter(weights))]
-    return "pool: " + ", ".join(f"{NAMES[name]} {weight:.2f}" for name, weight in sorted(weights.items(), key=lambda item: -item[1]))
+    return NAMES[next(iter(weights))] if len(weights) == 1 else "pool: " + describe_weights(weights)
 
 
 def _name(name: str, final: str) -> str:
