@@ -72,3 +72,11 @@ def test_a_delayed_miss_moves_the_band_only_once_it_is_known():
     pit = np.array([0.01, 0.5, 0.5, 0.5, 0.955])  # day 0 misses; day 4 sits just outside an unmoved 90% band
     assert list(scores.adaptive_misses(pit, 90, 0.5, delay=5)) == [True, False, False, False, True]
     assert list(scores.adaptive_misses(pit, 90, 0.5, delay=1)) == [True, False, False, False, False]  # widened at once
+
+
+def test_chance_coverage_is_binomial_at_one_day_and_wider_for_overlapping_outcomes():
+    assert scores.chance_coverage(80, 181) == (134 / 181, 155 / 181)  # scipy's binomial quantiles
+    one_day_low, one_day_high = scores.chance_coverage(80, 51)
+    low, high = scores.chance_coverage(80, 51, horizon=30, stride=3)
+    assert low < one_day_low - 0.1 and high == 1.0  # 51 thirty-day outcomes are about six independent ones
+    assert scores.chance_coverage(80, 51, horizon=30, stride=3, trials=2000, seed=1) == pytest.approx((low, high), abs=0.04)

@@ -10,6 +10,8 @@ is adaptive conformal inference (Gibbs and Candès 2021), a five-line recursion.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import stats
 from scipy.special import xlogy
@@ -100,3 +102,27 @@ def adaptive_coverage(pit: np.ndarray, gamma: float, delay: int = 1) -> dict:
         result[f"adaptive_coverage_{level}"] = float(1 - misses.mean())
         result[f"adaptive_kupiec_p_{level}"] = kupiec_p_value(misses, 1 - level / 100)
     return result
+
+
+@lru_cache(maxsize=256)
+def chance_coverage(level: int, outcomes: int, horizon: int = 1, stride: int = 1, trials: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """The range (2.5th to 97.5th percentile) in which the coverage of an exact ``level``%
+    band falls by chance over ``outcomes`` outcomes, each ``horizon`` days ahead from origins
+    ``stride`` days apart.
+
+    An exact forecaster's one-day PITs are independent uniforms whatever the volatility, so
+    at one day this is the binomial range. Outcomes more days ahead share days, so theirs is
+    simulated: 51 thirty-day outcomes in six months are about six independent ones, and an
+    exact band's coverage strays some 12 points by chance (one standard deviation). The
+    simulated returns are independent and normal; dependent returns would widen the range.
+    A period outside it is evidence against the band, not chance."""
+    rate = level / 100
+    if horizon == 1:
+        return tuple(float(stats.binom.ppf(q, outcomes, rate) / outcomes) for q in (0.025, 0.975))
+    rng = np.random.default_rng(seed)
+    days = (outcomes - 1) * stride + horizon
+    walk = np.concatenate([np.zeros((trials, 1)), np.cumsum(rng.standard_normal((trials, days)), axis=1)], axis=1)
+    starts = np.arange(outcomes) * stride
+    z = (walk[:, starts + horizon] - walk[:, starts]) / np.sqrt(horizon)
+    coverage = np.mean(np.abs(z) <= stats.norm.ppf(0.5 + rate / 2), axis=1)
+    return tuple(float(q) for q in np.quantile(coverage, [0.025, 0.975]))

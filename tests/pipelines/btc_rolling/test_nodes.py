@@ -38,7 +38,7 @@ def tables():
 
 
 def test_periods_are_scored_against_garch_t_with_coverage_from_the_pit(tables):
-    periods = nodes.tabulate_periods(*tables, ROLLING).set_index(["period", "forecaster", "horizon"])
+    periods = nodes.tabulate_periods(*tables, params()).set_index(["period", "forecaster", "horizon"])
     same = periods.loc[("2020-01-01", "pool", 1)]
     assert same["crps_minus_garch_t"] == 0 and same["p_higher"] == 0.5 and same["outcomes"] == N
     worse = periods.loc[("2020-07-01", "pool", 7)]
@@ -48,14 +48,14 @@ def test_periods_are_scored_against_garch_t_with_coverage_from_the_pit(tables):
 
 
 def test_a_spread_that_does_not_move_with_the_market_is_caught(tables):
-    periods = nodes.tabulate_periods(*tables, ROLLING).set_index(["period", "forecaster", "horizon"])
+    periods = nodes.tabulate_periods(*tables, params()).set_index(["period", "forecaster", "horizon"])
     model, garch = periods.loc[("2020-01-01", "model", 1)], periods.loc[("2020-01-01", "garch_t", 1)]
     assert model["band_80_width_pct"] == pytest.approx(8.0) and model["width_correlation_with_garch_t"] == 0.0
     assert garch["width_correlation_with_garch_t"] == pytest.approx(1.0)
 
 
 def test_pooled_figures_name_the_periods_where_the_final_forecaster_lost(tables):
-    periods = nodes.tabulate_periods(*tables, ROLLING)
+    periods = nodes.tabulate_periods(*tables, params())
     pooled = nodes.pool_periods(periods, *tables, params(forecast={"forecaster": "pool"}), ROLLING)
     assert pooled["periods"] == ["2020-01-01", "2020-07-01"] and pooled["final_forecaster"] == "pool"
     one_day = pooled["horizon_1"]
@@ -64,4 +64,18 @@ def test_pooled_figures_name_the_periods_where_the_final_forecaster_lost(tables)
     assert one_day["crps"]["pool"] == pytest.approx(one_day["crps"]["garch_t"] + 0.25, abs=0.01)
     assert one_day["final_vs_garch_t"]["p_higher"] < 1e-3 and one_day["coverage_80"]["pool"] == 0.8
     assert pooled["horizon_7"]["final_periods_significantly_worse"] == ["2020-07-01"]
+    assert one_day["coverage_80_chance"] == pytest.approx([0.745, 0.855])  # binomial, 200 days
+    assert one_day["final_periods_coverage_80_outside_chance"] == []
     assert "significantly worse in 2020-07-01" in pooled["verdict"] and "not above it in 50% of periods" in pooled["verdict"]
+
+
+def test_a_band_that_holds_every_outcome_is_named_outside_chance(tables):
+    one_day, origins = tables
+    one_day.loc[one_day["period"] == "2020-07-01", "pool_pit"] = 0.5
+    periods = nodes.tabulate_periods(one_day, origins, params())
+    pooled = nodes.pool_periods(periods, one_day, origins, params(forecast={"forecaster": "pool"}), ROLLING)
+    assert pooled["horizon_1"]["final_periods_coverage_80_outside_chance"] == ["2020-07-01"]
+    assert pooled["horizon_1"]["final_periods_coverage_95_outside_chance"] == ["2020-07-01"]
+    assert pooled["horizon_7"]["final_periods_coverage_80_outside_chance"] == []
+    row = periods.set_index(["period", "forecaster", "horizon"]).loc[("2020-07-01", "pool", 7)]
+    assert row["coverage_80_chance_low"] < 0.72 < 0.88 < row["coverage_80_chance_high"]  # overlapping outcomes stray more

@@ -24,7 +24,7 @@ from hw3_pipelines.forecaster.evaluation import (
 from hw3_pipelines.forecaster.members import fit_baselines
 from hw3_pipelines.forecaster.pool import fit_pool
 from hw3_pipelines.forecasting.metrics import hac_loss_difference
-from hw3_pipelines.forecasting.scores import BANDS
+from hw3_pipelines.forecasting.scores import BANDS, chance_coverage
 from hw3_pipelines.parameters import BtcParams, RollingParams
 from hw3_pipelines.pipelines.btc import nodes as btc_nodes
 
@@ -116,21 +116,24 @@ def _covered(pit: pd.Series, level: int) -> np.ndarray:
     return ((pit >= tail) & (pit <= 1 - tail)).to_numpy()
 
 
-def tabulate_periods(one_day: pd.DataFrame, origins: pd.DataFrame, rolling: RollingParams) -> pd.DataFrame:
-    """One row per period, forecaster and horizon: the mean CRPS, the bands' coverage, and
-    the CRPS difference to GARCH(1,1)-t with its 95% interval and one-sided p-values (HAC,
+def tabulate_periods(one_day: pd.DataFrame, origins: pd.DataFrame, btc: BtcParams) -> pd.DataFrame:
+    """One row per period, forecaster and horizon: the mean CRPS, the bands' coverage with
+    the range an exact band's would fall in by chance (``chance_coverage``), and the CRPS
+    difference to GARCH(1,1)-t with its 95% interval and one-sided p-values (HAC,
     ``hac_loss_difference``). At one day also the mean width of the 80% band (% of the
     close) and the correlation of its daily width with GARCH-t's: a forecaster whose spread
     does not move with the market's shows a correlation near zero."""
     rows = []
     for h, outcomes in _outcomes(one_day, origins).items():
         for period, days in outcomes.groupby("period", sort=True):
+            chance = _chance(len(days), h, btc)
             for name in forecasters_in(days):
                 test = hac_loss_difference(days[f"{name}_crps"], days[f"{BENCHMARK}_crps"])
                 row = {
                     "period": period, "forecaster": name, "horizon": h, "outcomes": len(days),
                     "crps": float(days[f"{name}_crps"].mean()),
                     **{f"coverage_{level}": float(_covered(days[f"{name}_pit"], level).mean()) for level in BANDS},
+                    **chance,
                     "crps_minus_garch_t": test["mean_difference"], "interval_low": test["interval_95"][0],
                     "interval_high": test["interval_95"][1], "p_lower": test["p_lower"], "p_higher": test["p_higher"],
                 }
@@ -138,6 +141,21 @@ def tabulate_periods(one_day: pd.DataFrame, origins: pd.DataFrame, rolling: Roll
                     row |= _band_width(days, name)
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _chance(outcomes: int, h: int, btc: BtcParams) -> dict:
+    """Each band's chance range over ``outcomes`` outcomes ``h`` days ahead (every day at one
+    day; ``backtest.stride`` apart beyond)."""
+    chance = {}
+    for level in BANDS:
+        low, high = chance_coverage(level, outcomes, h, 1 if h == 1 else btc.backtest.stride)
+        chance |= {f"coverage_{level}_chance_low": low, f"coverage_{level}_chance_high": high}
+    return chance
+
+
+def _outside_chance(rows: pd.DataFrame, level: int) -> pd.Series:
+    """Whether each row's coverage of the ``level``% band lies outside its chance range."""
+    return (rows[f"coverage_{level}"] < rows[f"coverage_{level}_chance_low"]) | (rows[f"coverage_{level}"] > rows[f"coverage_{level}_chance_high"])
 
 
 def _band_width(days: pd.DataFrame, name: str) -> dict:
@@ -154,6 +172,7 @@ def pool_periods(periods: pd.DataFrame, one_day: pd.DataFrame, origins: pd.DataF
     pooled = {"final_forecaster": final, "periods": sorted(periods["period"].unique()), "significance": rolling.significance}
     for h, outcomes in _outcomes(one_day, origins).items():
         by_period = periods[(periods["horizon"] == h) & (periods["forecaster"] == final)]
+        chance = _chance(len(outcomes), h, btc)
         pooled[f"horizon_{h}"] = {
             "outcomes": len(outcomes),
             "crps": {name: float(outcomes[f"{name}_crps"].mean()) for name in forecasters_in(outcomes)},
@@ -163,6 +182,9 @@ def pool_periods(periods: pd.DataFrame, one_day: pd.DataFrame, origins: pd.DataF
             "final_periods_not_above_garch_t": float(np.mean(by_period["crps_minus_garch_t"] <= 0)),
             "final_periods_significantly_worse": sorted(by_period.loc[by_period["p_higher"] < rolling.significance, "period"]),
             **{f"final_coverage_{level}_range": [float(by_period[f"coverage_{level}"].min()), float(by_period[f"coverage_{level}"].max())]
+               for level in BANDS},
+            **{f"coverage_{level}_chance": [chance[f"coverage_{level}_chance_low"], chance[f"coverage_{level}_chance_high"]] for level in BANDS},
+            **{f"final_periods_coverage_{level}_outside_chance": sorted(by_period.loc[_outside_chance(by_period, level), "period"])
                for level in BANDS},
         }
     pooled["verdict"] = _verdict(pooled)

@@ -44,7 +44,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             node(nodes.collect, [f"{p}.one_day" for p in periods], "btc_rolling_one_day", name="collect_rolling_one_day"),
             node(nodes.collect, [f"{p}.origins" for p in periods], "btc_rolling_origins", name="collect_rolling_origins"),
-            node(nodes.tabulate_periods, ["btc_rolling_one_day", "btc_rolling_origins", "params:btc_rolling"], "btc_rolling_periods",
+            node(nodes.tabulate_periods, ["btc_rolling_one_day", "btc_rolling_origins", "params:btc"], "btc_rolling_periods",
                  name="tabulate_rolling_periods"),
             node(nodes.pool_periods, ["btc_rolling_periods", "btc_rolling_one_day", "btc_rolling_origins", "params:btc", "params:btc_rolling"],
                  "btc_rolling_pooled", name="pool_rolling_periods"),

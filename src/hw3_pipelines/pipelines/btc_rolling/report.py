@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hw3_pipelines.forecaster.members import NAMES, describe_weights
+from hw3_pipelines.forecasting.scores import BANDS
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.pipelines.btc_rolling.nodes import BENCHMARK
 from hw3_pipelines.plotting import finish, new_figure
@@ -66,8 +67,11 @@ def write_report(periods: pd.DataFrame, pooled: dict, btc: BtcParams, *summaries
             f"(95% interval {test['interval_95'][0]:+.4f} to {test['interval_95'][1]:+.4f}; p lower = {test['p_lower']:.2g}); "
             f"not above GARCH-t in {scores['final_periods_not_above_garch_t']:.0%} of periods; significantly worse in "
             f"{', '.join(worse) if worse else 'none'}; its 80% band held {_range(scores['final_coverage_80_range'])} of outcomes "
-            f"by period, its 95% band {_range(scores['final_coverage_95_range'])}."
+            f"by period, its 95% band {_range(scores['final_coverage_95_range'])}; {_outside_chance(scores)}."
         )
+    lines += ["", "An exact band's coverage strays by chance, more the fewer independent outcomes a period holds: † marks a "
+              "coverage outside the range in which an exact band's falls in 95% of periods of that length (one-day outcomes "
+              "are independent; outcomes days apart share days, so six months hold about six independent 30-day ones)."]
     lines += ["", "## Period by period", "", *_period_table(periods, final), "", "## What each refit chose", "",
               "| period | training days | one day | beyond one day | spread factor | model's 80% band, % | its width's correlation with GARCH-t's | seconds |",
               "|---|---:|---|---|---:|---:|---:|---:|"]
@@ -93,9 +97,26 @@ def _period_table(periods: pd.DataFrame, final: str) -> list[str]:
             row = rows[(rows["horizon"] == h) & (rows["forecaster"] == final)].iloc[0]
             benchmark = rows[(rows["horizon"] == h) & (rows["forecaster"] == BENCHMARK)].iloc[0]
             cells += [f"{row['crps']:.3f} / {benchmark['crps']:.3f} ({row['p_higher']:.2g})",
-                      f"{row['coverage_80']:.0%} / {row['coverage_95']:.0%}"]
+                      " / ".join(_coverage(row, level) for level in BANDS)]
         lines.append(f"| {period} | {' | '.join(cells)} |")
     return lines
+
+
+def _coverage(row: pd.Series, level: int) -> str:
+    """A band's coverage, marked † outside its chance range."""
+    outside = not row[f"coverage_{level}_chance_low"] <= row[f"coverage_{level}"] <= row[f"coverage_{level}_chance_high"]
+    return f"{row[f'coverage_{level}']:.0%}{'†' if outside else ''}"
+
+
+def _outside_chance(scores: dict) -> str:
+    """The periods whose coverage lies outside its chance range, per band."""
+    parts = []
+    for level in BANDS:
+        periods = scores[f"final_periods_coverage_{level}_outside_chance"]
+        low, high = scores[f"coverage_{level}_chance"]
+        parts.append(f"its {level}% band outside its chance range in {', '.join(periods) if periods else 'no period'} "
+                     f"(over all outcomes, an exact band holds {low:.1%} to {high:.1%})")
+    return "; ".join(parts)
 
 
 def _kept(section: dict) -> str:
