@@ -80,6 +80,11 @@ class BtcTraining(TrainConfig):
     val_fraction: OpenFraction  # the last share of training windows: best epoch, residual spread
 
 
+class BenchmarkSpread(Strict):
+    factors: Annotated[list[PositiveFloat], Field(min_length=1)]  # candidates at backtest.horizon (1 on the first day)
+    days: PositiveInt  # chosen at walk-forward origins over this many last training days
+
+
 class BtcCalibration(Strict):
     recalibrate: bool  # widen or narrow the spread by the CRPS-optimal factor on validation windows
     adaptive_gamma: Annotated[float, Field(gt=0, lt=1)]  # step of the adaptive conformal band level
@@ -95,6 +100,8 @@ class BtcCalibration(Strict):
     # beyond one day, the forecaster that the pool fitted on the validation origins must beat
     # there at ``significance`` to replace; null: the fitted pool, untested
     benchmark: Literal["constant_vol", "ewma", "garch_t", "gjr_garch_t", "egarch_t", "har_t"] | None
+    # where the benchmark answers beyond one day, the factor on its spread there (``fit_pool``)
+    benchmark_spread: BenchmarkSpread
 
 
 class BtcBaselines(Strict):

@@ -22,6 +22,7 @@ from hw3_pipelines.forecaster.members import (
     in_returns,
     model_close_paths,
     model_one_day,
+    pool_members,
     pool_weights,
     pooled,
 )
@@ -135,8 +136,8 @@ def walk_forward(
     of the cumulative log return 1..H days ahead, with its CRPS at each origin, one horizon
     at a time.
 
-    The pool takes its one-day weights one day ahead and its multi-day weights beyond
-    (``fit_pool``). Its quantiles come from about ``paths`` pooled draws; its CRPS from all
+    The pool takes its one-day weights one day ahead and its multi-day weights and spread
+    beyond (``fit_pool``). Its quantiles come from about ``paths`` pooled draws; its CRPS from all
     its members' draws and closed forms (``crps_gram``), free of the subsample's noise."""
     horizon, stride, n_paths = btc.backtest.horizon, btc.backtest.stride, btc.backtest.paths
     origins = recursive.walk_forward_origins(len(model_input.X_test), horizon, stride)
@@ -150,9 +151,9 @@ def walk_forward(
     for h, forecasters in cumulative_forecasters(model_returns, reference, reference.test_positions[origins], fitted, n_paths, btc.forecast.seed):
         actual = 100 * np.log(actual_close[:, h - 1] / last_close)
         crps = {name: p.crps(actual) for name, p in forecasters.items()}
-        weights = pool_weights(pool, h)
-        forecasters["pool"] = pooled(weights, forecasters, n_paths, btc.scoring.seed + h)
-        crps["pool"] = _pool_crps(weights, forecasters, crps, actual)
+        weights, members = pool_weights(pool, h), pool_members(pool, h, forecasters)
+        forecasters["pool"] = pooled(weights, members, n_paths, btc.scoring.seed + h)
+        crps["pool"] = _pool_crps(weights, members, actual)
         yield HorizonScores(h, forecasters, crps, actual, actual_close[:, h - 1], last_close, model_input.test_dates[origins])
 
 
@@ -174,14 +175,14 @@ def backtest_forecasters(
     return pd.DataFrame(rows)
 
 
-def _pool_crps(weights: dict[str, float], forecasters: dict[str, Predictive], crps: dict[str, np.ndarray], actual: np.ndarray) -> np.ndarray:
+def _pool_crps(weights: dict[str, float], members: dict[str, Predictive], actual: np.ndarray) -> np.ndarray:
     """The pool's CRPS at each origin from its members with a weight, wᵀ G w; a pool of
-    one is that forecaster, whose CRPS (in ``crps``) it takes to the last digit."""
-    members = {name: w for name, w in weights.items() if w > 0}
-    if len(members) == 1:
-        return crps[next(iter(members))]
-    w = np.array(list(members.values()))
-    return np.einsum("i,dij,j->d", w, crps_gram([forecasters[name] for name in members], actual), w)
+    one is that member, whose own CRPS it takes to the last digit."""
+    weighted = {name: w for name, w in weights.items() if w > 0}
+    if len(weighted) == 1:
+        return members[next(iter(weighted))].crps(actual)
+    w = np.array(list(weighted.values()))
+    return np.einsum("i,dij,j->d", w, crps_gram([members[name] for name in weighted], actual), w)
 
 
 def _against_best_baseline(crps: dict[str, np.ndarray], name: str, overlap: int) -> dict:

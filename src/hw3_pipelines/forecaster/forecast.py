@@ -10,6 +10,7 @@ from hw3_pipelines.forecaster.members import (
     BaselineForecasts,
     cumulative_forecasters,
     model_close_paths,
+    pool_members,
     pool_weights,
     pooled,
 )
@@ -26,7 +27,7 @@ def forecast_prices(
     """The forecast ``forecast.horizon`` days past the last date by ``forecast.forecaster``: the
     median close and the 80% and 95% bands of the model's recursive paths, or of the linear
     pool's draws of each day's cumulative return (the model's paths and the baselines', in
-    the shares of the pool's weights).
+    the shares of the pool's weights, widened beyond one day by its spread).
 
     Only Close is predicted; the model's other features are held at their last value, or
     at no change where it sees their daily log change.
@@ -41,7 +42,10 @@ def forecast_prices(
         reference = BaselineForecasts.with_next_day(prices, fitted)
         returns = 100 * np.log(closes / last_close[:, None, None])
         by_horizon = cumulative_forecasters(returns, reference, reference.test_positions, fitted, btc.forecast.paths, btc.forecast.seed)
-        draws = [pooled(pool_weights(pool, h), forecasters, btc.forecast.paths, btc.forecast.seed + h).samples for h, forecasters in by_horizon]
+        draws = [
+            pooled(pool_weights(pool, h), pool_members(pool, h, forecasters), btc.forecast.paths, btc.forecast.seed + h).samples
+            for h, forecasters in by_horizon
+        ]
         closes = last_close[:, None, None] * np.exp(np.stack(draws, axis=-1) / 100)
     bands = recursive.band_quantiles(closes)
     dates = pd.date_range(pd.Timestamp(prices["Date"].iloc[-1]) + pd.Timedelta(days=1), periods=btc.forecast.horizon)

@@ -118,7 +118,6 @@ def location_at(shrink: float, scaler: MinMaxScaler, close_index: int) -> regres
     return regressor_paths.Location(shrink, float(recursive.no_change(scaler)[close_index]))
 
 
-
 def model_close_paths(model, windows, last_close, scaler, close_index: int, calibration: dict, btc: BtcParams, paths) -> np.ndarray:
     """The model's closes along sampled recursive paths from each window, ``(origins, paths,
     horizon)``, with the spread, location and path spread ``calibration`` set and ``paths`` (a forecast or backtest
@@ -139,18 +138,21 @@ def cumulative_forecasters(model_returns: np.ndarray, reference: BaselineForecas
     after each origin: the model's from its paths ``model_returns`` (origins, paths, H), the
     baselines' from the return series, ``positions`` the origins' first forecast days."""
     horizon = model_returns.shape[-1]
-    simulated = {
-        kind: np.cumsum(baselines.arch_t_paths(kind, reference.returns, fitted[kind], positions, horizon, n_paths, seed), axis=-1)
-        for kind in baselines.VOLATILITY_MODELS
-    }
+    by_baseline = {name: cumulative_baseline(name, reference, positions, fitted, horizon, n_paths, seed) for name in BASELINES}
     for h in range(1, horizon + 1):
-        yield h, {
-            "model": Predictive.from_samples(model_returns[:, :, h - 1]),
-            "constant_vol": baselines.random_walk(np.full(len(positions), fitted["constant_vol_sigma"]), h),
-            "ewma": baselines.random_walk(reference.ewma_sigma[positions], h),
-            **{kind: Predictive.from_samples(paths[:, :, h - 1]) for kind, paths in simulated.items()},
-            "har_t": baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h),
-        }
+        yield h, {"model": Predictive.from_samples(model_returns[:, :, h - 1]), **{name: each[h - 1] for name, each in by_baseline.items()}}
+
+
+def cumulative_baseline(name: str, reference: BaselineForecasts, positions: np.ndarray, fitted: dict, horizon: int, n_paths: int, seed: int) -> list[Predictive]:
+    """One baseline's distributions of the cumulative log return 1..``horizon`` days after
+    each origin: simulated paths for the GARCH family, closed forms for the others."""
+    if name in baselines.VOLATILITY_MODELS:
+        paths = np.cumsum(baselines.arch_t_paths(name, reference.returns, fitted[name], positions, horizon, n_paths, seed), axis=-1)
+        return [Predictive.from_samples(paths[:, :, h]) for h in range(horizon)]
+    if name == "har_t":
+        return [baselines.har_t(reference.har_sigma[positions], fitted["har_t"], h) for h in range(1, horizon + 1)]
+    sigma = np.full(len(positions), fitted["constant_vol_sigma"]) if name == "constant_vol" else reference.ewma_sigma[positions]
+    return [baselines.random_walk(sigma, h) for h in range(1, horizon + 1)]
 
 
 def pooled(weights: dict[str, float], forecasters: dict[str, Predictive], m: int, seed: int) -> Predictive:
@@ -158,10 +160,14 @@ def pooled(weights: dict[str, float], forecasters: dict[str, Predictive], m: int
     return Predictive.pooled_draws(list(weights.values()), [forecasters[name] for name in weights], m, np.random.default_rng(seed))
 
 
-
-
 def pool_weights(pool: dict, h: int) -> dict[str, float]:
     """The pool's weights for forecasts ``h`` days ahead (``fit_pool``)."""
     return pool["weights"] if h == 1 else pool["beyond_one_day"]["weights"]
 
 
+def pool_members(pool: dict, h: int, forecasters: dict[str, Predictive]) -> dict[str, Predictive]:
+    """The pool's members ``h`` days ahead as it pools them: beyond one day, where its
+    ``spread`` is set, each widened about its median by that factor's ramp at ``h``."""
+    spread = pool["beyond_one_day"].get("spread") if h > 1 else None
+    factor = 1.0 if spread is None else float(recursive.spread_ramp(spread["factor"], h, spread["horizon"]))
+    return {name: forecasters[name] if factor == 1 else forecasters[name].widened(factor) for name in pool_weights(pool, h)}

@@ -36,12 +36,18 @@ def to_close_paths(outputs: np.ndarray, last_close: np.ndarray, target: str) -> 
     return last_close[:, None, None] * np.exp(np.cumsum(outputs, axis=-1))
 
 
+def spread_ramp(factor: float, day, horizon: int):
+    """The factor on the spread ``day`` days ahead (1 = the first) of a widening that grows
+    linearly from 1 on the first day to ``factor`` on day ``horizon`` and is kept after it."""
+    return 1 + (factor - 1) * np.minimum(np.asarray(day) - 1, horizon - 1) / max(horizon - 1, 1)
+
+
 def widen_paths(closes: np.ndarray, factor: float, horizon: int) -> np.ndarray:
     """Closes ``(origins, paths, steps)`` with each day's spread of log closes about their
     median over paths multiplied by a factor growing linearly from 1 on the first day to
     ``factor`` on day ``horizon`` (and kept after it). The first day keeps the spread the
     one-day recalibration set; the median path is unchanged."""
-    ramp = 1 + (factor - 1) * np.minimum(np.arange(closes.shape[-1]), horizon - 1) / max(horizon - 1, 1)
+    ramp = spread_ramp(factor, np.arange(1, closes.shape[-1] + 1), horizon)
     log_closes = np.log(closes)
     median = np.median(log_closes, axis=1, keepdims=True)
     return np.exp(median + ramp * (log_closes - median))

@@ -12,10 +12,11 @@ from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.forecaster.calibration import _forward_check
 from hw3_pipelines.forecaster.evaluation import backtest_forecasters, score_one_day
 from hw3_pipelines.forecaster.forecast import forecast_prices
-from hw3_pipelines.forecaster.members import BASELINES, fit_baselines
-from hw3_pipelines.forecaster.pool import fit_pool
+from hw3_pipelines.forecaster.members import BASELINES, fit_baselines, pool_members
+from hw3_pipelines.forecaster.pool import _benchmark_spread, fit_pool
 from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.forecasting import recursive
+from hw3_pipelines.forecasting.distributions import Predictive
 from hw3_pipelines.pipelines.btc import nodes
 from hw3_pipelines.sources import prices as sources
 from tests.conftest import synthetic_prices
@@ -433,3 +434,23 @@ def test_recalibration_must_hold_forward_inside_the_validation_windows(second_ha
     assert check["first_half_factor"] == pytest.approx(2.0, rel=0.15)
     assert check["transfers"] is transfers
     assert (check["second_half_crps_after"] < check["second_half_crps_before"]) is transfers
+
+
+def test_the_benchmark_spread_beyond_one_day_is_the_factor_with_the_lowest_crps_on_training_origins():
+    p = params(target="log_return", calibration={"benchmark_spread": {"factors": [0.5, 1.0, 3.0], "days": 1095}})
+    _, train, _, _, _ = prepared(p)
+    spread = _benchmark_spread(train, fit_baselines(train, p), p)
+    crps = spread["crps"]
+    assert set(crps) == {"0.5", "1", "3"} and crps["0.5"] > crps["1"] < crps["3"]  # GARCH-t is near exact on a random walk
+    assert spread["factor"] == 1.0 and spread["horizon"] == p.backtest.horizon
+    days = (len(train) - 1) // 2  # at most half the training returns, so every origin has a history to filter
+    assert spread["chosen_on"]["origins"] == len(recursive.walk_forward_origins(days, p.backtest.horizon, p.backtest.stride))
+    assert spread["chosen_on"]["last_date"] < train["Date"].iloc[-1]
+
+
+def test_the_pool_widens_its_members_beyond_one_day_by_its_spread_ramp():
+    garch = Predictive.normal(np.zeros(2), np.ones(2))
+    pool = {"weights": {"garch_t": 1.0}, "beyond_one_day": {"weights": {"garch_t": 1.0}, "spread": {"factor": 2.0, "horizon": 5}}}
+    scale = {h: pool_members(pool, h, {"garch_t": garch})["garch_t"].scale[0] for h in (1, 3, 5, 9)}
+    assert scale == pytest.approx({1: 1.0, 3: 1.5, 5: 2.0, 9: 2.0})
+    assert pool_members({**pool, "beyond_one_day": {"weights": {"garch_t": 1.0}}}, 5, {"garch_t": garch})["garch_t"] is garch

@@ -47,7 +47,9 @@ def test_beyond_one_day_names_the_lowest_crps_and_its_p_value():
     assert ("The linear pool beyond one day is GARCH(1,1)-t alone, the benchmark: the pool whose "
             "weights minimise its mean CRPS over horizons 2-30 at 104 walk-forward origins inside the validation days "
             "(GARCH(1,1)-t 0.94, constant volatility 0.06; mean CRPS there: linear pool 4.950, GARCH(1,1)-t 4.963, the model "
-            "5.081) was not better there than it at p < 0.05 (Diebold-Mariano p = 0.71).") in text
+            "5.081) was not better there than it at p < 0.05 (Diebold-Mariano p = 0.71); its spread multiplied by a factor "
+            "growing from 1 on the first day to 1.2 at 30 days, the lowest mean CRPS over horizons 2-30 at 355 walk-forward "
+            "origins of the training days (2021-01-02 to 2023-12-01).") in text
 
 
 def test_a_price_model_keeps_its_paths_and_says_why():
@@ -87,7 +89,10 @@ def full_report() -> str:
                                   "fitted_on": {"origins": 104, "horizons": [2, 30], "stride": 3},
                                   "validation_crps": {"model": 5.081, "garch_t": 4.963, "pool": 4.950},
                                   "choice": {"lowest": "pool", "significance": 0.05, "validation_crps": {"garch_t": 4.963, "pool": 4.950},
-                                             "p_value_against_lowest": {"garch_t": 0.71, "pool": 1.0}}}}
+                                             "p_value_against_lowest": {"garch_t": 0.71, "pool": 1.0}},
+                                  "spread": {"factor": 1.2, "horizon": 30, "crps": {"1": 4.1, "1.2": 4.0},
+                                             "chosen_on": {"origins": 355, "first_date": "2021-01-02", "last_date": "2023-12-01",
+                                                           "horizons": [2, 30]}}}}
     calibration = {"spread_factor": 1.0, "forward_check": {"first_half_factor": 0.836, "second_half_crps_before": 0.01893,
                                                           "second_half_crps_after": 0.01899, "transfers": False},
                    "location": LOCATION, "path_spread": PATH_SPREAD}

@@ -159,8 +159,21 @@ def _beyond(pool: dict) -> str:
     if isinstance(beyond["fitted_on"], str):
         return f"{describe_weights(beyond['weights'])} ({beyond['fitted_on']})"
     first, last = beyond["fitted_on"]["horizons"]
-    return _answering(beyond, f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at "
-                              f"{beyond['fitted_on']['origins']} walk-forward origins inside the validation days")
+    answering = _answering(beyond, f"the pool whose weights minimise its mean CRPS over horizons {first}-{last} at "
+                                   f"{beyond['fitted_on']['origins']} walk-forward origins inside the validation days")
+    return answering + _spread(beyond.get("spread"))
+
+
+def _spread(spread: dict | None) -> str:
+    """The benchmark's spread beyond one day, where it answers (``forecaster.pool``)."""
+    if spread is None:
+        return ""
+    if isinstance(spread["chosen_on"], str):
+        return f"; its spread as fitted ({spread['chosen_on']})"
+    on = spread["chosen_on"]
+    return (f"; its spread multiplied by a factor growing from 1 on the first day to {spread['factor']:g} at {spread['horizon']} days, "
+            f"the lowest mean CRPS over horizons {on['horizons'][0]}-{on['horizons'][1]} at {on['origins']} walk-forward origins "
+            f"of the training days ({on['first_date']} to {on['last_date']})")
 
 
 def _answering(section: dict, fitted: str) -> str:
