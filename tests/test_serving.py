@@ -52,7 +52,7 @@ def test_btc_forecast_answers_from_the_registry_as_the_training_run_forecast(reg
     run_pipeline(registered, "btc_forecast")
     answer = json.loads(latest(registered, f"{TEST_DATA}/07_model_output/btc_served_forecast.json").read_text())
     trained = pd.read_csv(latest(registered, f"{TEST_DATA}/07_model_output/btc_forecast.csv"))
-    assert answer["forecaster"] == "model" and answer["data"]["last_date"] == "2026-07-22" and answer["data"]["days"] == 4327
+    assert answer["forecaster"] == "pool" and answer["data"]["last_date"] == "2026-07-22" and answer["data"]["days"] == 4327
     pd.testing.assert_frame_equal(pd.DataFrame(answer["forecast"]), trained, check_exact=True)
 
 

@@ -39,3 +39,15 @@ def test_a_verdict_is_printed_as_a_sentence_after_the_figures():
 def test_a_registered_model_is_named_with_its_version_and_how_to_serve_it():
     lines = run_summary({}, {}, "abc123", "sqlite:///mlflow.db", [("btc_forecaster", "3")])
     assert lines[-1] == "Registered btc_forecaster version 3; serve it with: kedro serve btc_forecaster"
+
+
+def test_the_forecast_figure_is_named_with_what_it_shows_after_the_reports():
+    saved = {
+        "btc_forecast_plot": Path("data/08_reporting/btc_forecast.png/v1/btc_forecast.png"),
+        "btc_distribution_report": Path("data/08_reporting/btc_distribution_report.md/v1/btc_distribution_report.md"),
+    }
+    assert run_summary({}, saved, None)[1:] == [
+        "  data/08_reporting/btc_distribution_report.md/v1/btc_distribution_report.md",
+        "  data/08_reporting/btc_forecast.png/v1/btc_forecast.png  (the forecast past the last date, by the forecaster the "
+        "validation days trust; the model's path beside it)",
+    ]

@@ -33,6 +33,11 @@ HEADLINES = [
     ("hafez_sample_report", "metre_aware.asked_metre_share", "metre-aware ghazals: hemistichs judged in the asked metre"),
 ]
 
+# The figures a newcomer opens first: (dataset, what it shows).
+FIGURES = [
+    ("btc_forecast_plot", "the forecast past the last date, by the forecaster the validation days trust; the model's path beside it"),
+]
+
 
 def run_summary(
     outputs: dict[str, Any], saved_files: dict[str, Path], mlflow_run: str | None, tracking_uri: str = "",
@@ -56,6 +61,7 @@ def run_summary(
         count = f"{len(saved_files)} file{'s' if len(saved_files) != 1 else ''}"
         lines.append(f"Outputs: {count} under {folder}/, among them:" if reports else f"Outputs: {count} under {folder}/")
         lines += [f"  {path}" for path in reports]
+        lines += [f"  {saved_files[dataset]}  ({shows})" for dataset, shows in FIGURES if dataset in saved_files]
     if mlflow_run:
         lines.append(f"MLflow run {mlflow_run}; browse it with: mlflow ui --backend-store-uri {tracking_uri}")
     for model, version in registered:

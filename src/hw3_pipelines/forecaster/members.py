@@ -165,6 +165,12 @@ def pool_weights(pool: dict, h: int) -> dict[str, float]:
     return pool["weights"] if h == 1 else pool["beyond_one_day"]["weights"]
 
 
+def answering(pool: dict, h: int) -> str:
+    """Who the pool is ``h`` days ahead: the one forecaster with all the weight, or the pool."""
+    weighted = [name for name, weight in pool_weights(pool, h).items() if weight > 0]
+    return NAMES[weighted[0]] if len(weighted) == 1 else NAMES["pool"]
+
+
 def pool_members(pool: dict, h: int, forecasters: dict[str, Predictive]) -> dict[str, Predictive]:
     """The pool's members ``h`` days ahead as it pools them: beyond one day, where its
     ``spread`` is set, each widened about its median by that factor's ramp at ``h``."""

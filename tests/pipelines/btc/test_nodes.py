@@ -146,8 +146,10 @@ def test_train_evaluate_forecast(target):
     assert set(report["model"]) == {"mae", "rmse", "mape", "smape", "directional_accuracy"}
     assert 0 <= report["dm_test"]["p_value"] <= 1 and report["cell"] == "lstm"
     train = prices.iloc[: len(prices) - len(windows.X_test)]
-    future = forecast_prices(model, scaler, calibration, prices, fit_baselines(train, p), {}, p)
+    alone = params(target=target, forecast={"forecaster": "model"})
+    future = forecast_prices(model, scaler, calibration, prices, fit_baselines(train, p), {}, alone)
     assert len(future) == 7 and future["date"].iloc[0] == "2020-10-27"
+    assert (future["forecaster"] == "the model").all() and (future["model_median"] == future["median"]).all()
     assert (future["median"] > 0).all()
     assert (future["lower_95"] <= future["lower_80"]).all() and (future["lower_80"] <= future["median"]).all()
     assert (future["median"] <= future["upper_80"]).all() and (future["upper_80"] <= future["upper_95"]).all()
@@ -311,15 +313,17 @@ def test_backtest_longer_than_the_test_period_names_the_parameter():
     ("pool", {"garch_t": 1.0}, "by the linear pool, GARCH(1,1)-t beyond the first day"),
     ("pool", {"garch_t": 0.6, "model": 0.4}, "by the linear pool\n"),
 ])
-def test_the_forecast_plot_names_what_drew_the_forecast(forecaster, beyond, named):
+def test_the_forecast_plot_names_what_drew_the_forecast_and_draws_the_models_path_beside_the_pools(forecaster, beyond, named):
     from hw3_pipelines.pipelines.btc.plots import plot_forecast
 
     prices = pd.DataFrame({"Date": pd.date_range("2026-01-01", periods=5).strftime("%Y-%m-%d"), "Close": [1.0, 2, 3, 4, 5]})
     forecast = pd.DataFrame({"date": ["2026-01-06", "2026-01-07"], "median": [5.0, 5], **dict.fromkeys(["lower_80", "lower_95"], [4.0, 4]),
-                             **dict.fromkeys(["upper_80", "upper_95"], [6.0, 6])})
+                             **dict.fromkeys(["upper_80", "upper_95"], [6.0, 6]), "model_median": [5.5, 6]})
     pool = {"weights": {"model": 1.0}, "beyond_one_day": {"weights": beyond}}
     figure = plot_forecast(prices, forecast, pool, params(forecast={"forecaster": forecaster}))
     assert named in figure.axes[0].get_title()
+    beside = [line for line in figure.axes[0].get_lines() if line.get_label() == "the model's recursive median path (the assignment)"]
+    assert len(beside) == (forecaster == "pool") and all(list(line.get_ydata()) == [5.5, 6] for line in beside)
 
 
 @pytest.mark.parametrize(("head", "losses", "scale"), [("point", [0.02, 0.01], "log"), ("student_t", [-0.5, -0.7], "linear")])

@@ -58,9 +58,10 @@ def test_sequential_and_dask_give_the_same_tables_period_by_period(project_copy,
     garch = periods[periods["forecaster"] == "garch_t"]
     assert len(garch) == 2 * 3 and (garch["crps_minus_garch_t"] == 0).all()
     assert garch.loc[garch["horizon"] == 1, "coverage_80"].between(0.7, 0.9).all()  # about 180 days a period
+    assert (garch.loc[garch["horizon"] == 1, "coverage_80_chance_low"] > 0.7).all()  # binomial over about 180 days
     refit = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling/rolling_2026_01_refit.json").read_text())
     assert refit["train"]["last_date"] == "2025-12-31" and refit["test"] == {"first_date": "2026-01-01", "last_date": "2026-06-30", "days": 181}
-    assert refit["pool"]["kept"] in {"pool", "garch_t"} and refit["final_forecaster"] == "model"
+    assert refit["pool"]["kept"] in {"pool", "garch_t"} and refit["final_forecaster"] == "pool"
     pooled = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling_pooled.json").read_text())
     assert pooled["periods"] == ["2025-07-01", "2026-01-01"] and pooled["horizon_1"]["outcomes"] == 365
     report = latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling_report.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hw3_pipelines.forecaster.members import NAMES, pool_weights
+from hw3_pipelines.forecaster.members import NAMES, answering
 from hw3_pipelines.modeling.plots import loss_curves
 from hw3_pipelines.parameters import BtcParams
 from hw3_pipelines.plotting import finish, legend_below, new_figure, usd_axis
@@ -68,6 +68,8 @@ def plot_forecast(prices: pd.DataFrame, forecast: pd.DataFrame, pool: dict, btc:
     ax.fill_between(dates, forecast["lower_95"], forecast["upper_95"], color="tab:red", alpha=0.15, label="95% band")
     ax.fill_between(dates, forecast["lower_80"], forecast["upper_80"], color="tab:red", alpha=0.3, label="80% band")
     ax.plot(dates, forecast["median"], color="tab:red", lw=1.5, label="median (point forecast)")
+    if btc.forecast.forecaster != "model":
+        ax.plot(dates, forecast["model_median"], color="tab:blue", lw=1.2, ls="--", label="the model's recursive median path (the assignment)")
     ax.set_title(f"BTC-USD {len(forecast)}-day forecast past {prices['Date'].iloc[-1]} by {_forecaster(pool, btc)}\n({btc.describe()})")
     usd_axis(ax)
     finish(ax, "upper left")
@@ -79,10 +81,10 @@ def _forecaster(pool: dict, btc: BtcParams) -> str:
     or both may be the benchmark alone (``forecaster.pool.fit_pool``)."""
     if btc.forecast.forecaster == "model":
         return "the model's recursive paths"
-    first, beyond = ([name for name, weight in pool_weights(pool, h).items() if weight > 0] for h in (1, 2))
-    if len(beyond) == 1 and first == beyond:
-        return f"{NAMES[beyond[0]]}, which the linear pool did not beat on the validation days"
-    return f"the linear pool, {NAMES[beyond[0]]} beyond the first day" if len(beyond) == 1 else "the linear pool"
+    first, beyond = answering(pool, 1), answering(pool, 2)
+    if first == beyond != NAMES["pool"]:
+        return f"{beyond}, which the linear pool did not beat on the validation days"
+    return f"the linear pool, {beyond} beyond the first day" if beyond != NAMES["pool"] else "the linear pool"
 
 
 def plot_backtest(backtest: pd.DataFrame, btc: BtcParams) -> Figure:
