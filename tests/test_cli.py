@@ -82,8 +82,8 @@ def test_unknown_pipeline_lists_the_registered_ones(kedro_run):
     assert "Traceback" not in result.stderr
 
 
-def test_missing_prerequisite_names_the_pipeline_to_run(kedro_run):
-    result = kedro_run("--pipelines", "hafez_sample", "--env", "test")
+def test_a_slice_missing_a_prerequisite_names_the_pipeline_to_run(kedro_run):
+    result = kedro_run("--pipelines", "hafez_sample", "--nodes", "sample_hafez_verse", "--env", "test")
     assert result.returncode == 1
     assert one_message(result).startswith(
         "hafez_sample needs hafez_cache_settings, which no earlier run has written: run `kedro run --pipeline hafez --env test` first"

@@ -1,5 +1,5 @@
-"""Cross-cutting run work: a check that every input of a run exists before its first node,
-and the summary every run ends with.
+"""Cross-cutting run work: every input of a run provided before its first node, and the
+summary every run ends with.
 
 Seeding is not done here: each stochastic node seeds itself from its parameters, so a node
 gives the same output however it is run (alone, in a slice, in a notebook). Parameters are
@@ -9,13 +9,17 @@ validated by Kedro itself against ``parameters.py``; tracking is ``tracking.py``
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+from kedro.runner import SequentialRunner
+from kedro.validation.parameter_validator import ParameterValidator
 
 from hw3_pipelines.errors import MissingInputError
-from hw3_pipelines.pipeline_registry import registering_hint, writers_of
+from hw3_pipelines.pipeline_registry import build_pipeline, registering_hint, writers_of
 from hw3_pipelines.quiet import importing_quietly
 from hw3_pipelines.summary import HEADLINES, run_summary
 from hw3_pipelines.tracking import is_registered
@@ -27,22 +31,71 @@ logger = logging.getLogger(__name__)
 
 
 class MissingInputHooks:
-    """Stops a run before its first node when an input was never written, naming the
-    pipeline that writes it (e.g. ``hafez_sample`` before any ``hafez`` run)."""
+    """Before a run's first node, every input it reads must exist. A whole pipeline first
+    runs the pipelines that write what is missing, saying so and how long they took: on a
+    fresh clone ``kedro run --pipeline hafez`` trains the metre judge first, and later runs
+    reuse it. A slice of a pipeline (``--nodes``, ``--namespaces``, ...), an input no
+    pipeline writes, and a registered model the registry lacks (the inference pipelines')
+    stop the run, naming what to run first."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._context = context
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
-        for name in sorted(pipeline.inputs()):
-            if name.startswith("params:") or name == "parameters":
-                continue
-            if isinstance(catalog.get(name), MlflowModelRegistryDataset):
-                _check_registered(catalog.get(name), run_params)
-                continue
-            if catalog.exists(name):
-                continue
-            if getattr(catalog.get(name), "optional", False):
-                continue  # the node that reads it decides whether it is needed
-            raise MissingInputError(_missing_input_message(name, run_params, catalog.get(name)))
+        _provide_inputs(pipeline, run_params, catalog, lambda: self._context.catalog, ran=set())
+
+
+SLICING = ("tags", "node_names", "from_nodes", "to_nodes", "from_inputs", "to_outputs", "namespaces")
+
+
+def _provide_inputs(pipeline, run_params: dict[str, Any], catalog, new_catalog: Callable[[], Any], ran: set[str]) -> None:
+    """Run the writer of each missing input of ``pipeline`` (its own missing inputs first),
+    or raise ``MissingInputError`` where none may run. A writer runs on a catalog of its own
+    (``new_catalog``), whose save version is later than the run's: the two may share nodes
+    (the Divan's cleaning), and one version cannot be saved twice."""
+    for name in sorted(pipeline.inputs()):
+        if name.startswith("params:") or name == "parameters":
+            continue
+        dataset = catalog.get(name)
+        if isinstance(dataset, MlflowModelRegistryDataset):
+            _check_registered(dataset, run_params)
+            continue
+        if catalog.exists(name) or getattr(dataset, "optional", False):
+            continue  # an optional input: the node that reads it decides whether it is needed
+        writers = writers_of(getattr(dataset, "of", None) or name) if dataset is not None else []
+        if not writers or writers[0] in ran or any(run_params.get(key) for key in SLICING):
+            raise MissingInputError(_missing_input_message(name, run_params, dataset))
+        writer = writers[0]
+        ran.add(writer)
+        prerequisite = build_pipeline(writer)
+        _provide_inputs(prerequisite, run_params, catalog, new_catalog, ran)
+        running = ", ".join(run_params.get("pipeline_names") or []) or "this run"
+        logger.info("%s needs %s, which no earlier run has written: running `kedro run --pipeline %s` first, once; "
+                    "later runs reuse what it writes.", running, name, writer)
+        started = time.perf_counter()
+        own = new_catalog()
+        _validate_parameters(writer, prerequisite, own)
+        SequentialRunner().run(prerequisite, own)
+        logger.info("%s done in %s; now %s.", writer, _duration(time.perf_counter() - started), running)
+
+
+def _validate_parameters(name: str, pipeline, catalog) -> None:
+    """Kedro validates the parameters of the run's own pipelines only: the prerequisite's
+    are validated here the same way, by its nodes' type hints, and put in the catalog."""
+    validated = ParameterValidator({name: pipeline}).validate_raw_params(catalog.load("parameters"))
+    for dataset in pipeline.inputs():
+        if dataset.startswith("params:"):
+            value = validated
+            for key in dataset.removeprefix("params:").split("."):
+                value = value[key] if isinstance(value, dict) else getattr(value, key)
+            catalog[dataset] = value
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 def _check_registered(dataset: MlflowModelRegistryDataset, run_params: dict[str, Any]) -> None:

@@ -29,12 +29,17 @@ def pipeline_names() -> list[str]:
     return sorted(module.name for module in pkgutil.iter_modules(pipeline_package.__path__) if module.ispkg)
 
 
+def build_pipeline(name: str) -> Pipeline:
+    """The pipeline registered as ``name``, built from its folder."""
+    return importlib.import_module(f"{pipeline_package.__name__}.{name}").create_pipeline()
+
+
 def writers_of(dataset: str) -> list[str]:
     """The pipelines that write ``dataset``, or register a model of that name, smallest first
     (Kedro's registry holds only the pipelines of the current run, so each is built here)."""
     writers = []
     for name in pipeline_names():
-        pipe = importlib.import_module(f"{pipeline_package.__name__}.{name}").create_pipeline()
+        pipe = build_pipeline(name)
         registers = getattr(pipe, "log_model_kwargs", {}).get("registered_model_name")
         if dataset in pipe.all_outputs() or dataset == registers:
             writers.append((len(pipe.nodes), name))
