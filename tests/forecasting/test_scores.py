@@ -79,4 +79,6 @@ def test_chance_coverage_is_binomial_at_one_day_and_wider_for_overlapping_outcom
     one_day_low, one_day_high = scores.chance_coverage(80, 51)
     low, high = scores.chance_coverage(80, 51, horizon=30, stride=3)
     assert low < one_day_low - 0.1 and high == 1.0  # 51 thirty-day outcomes are about six independent ones
-    assert scores.chance_coverage(80, 51, horizon=30, stride=3, trials=2000, seed=1) == pytest.approx((low, high), abs=0.04)
+    other_seed = np.quantile(scores.simulated_coverage(80, 51, horizon=30, stride=3, trials=2000, seed=1), [0.025, 0.975])
+    assert other_seed == pytest.approx([low, high], abs=0.04)
+    assert scores.simulated_coverage(80, 181, horizon=1, stride=1).std() == pytest.approx((0.8 * 0.2 / 181) ** 0.5, rel=0.05)

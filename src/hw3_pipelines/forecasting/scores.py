@@ -105,24 +105,28 @@ def adaptive_coverage(pit: np.ndarray, gamma: float, delay: int = 1) -> dict:
 
 
 @lru_cache(maxsize=256)
-def chance_coverage(level: int, outcomes: int, horizon: int = 1, stride: int = 1, trials: int = 10_000, seed: int = 0) -> tuple[float, float]:
+def chance_coverage(level: int, outcomes: int, horizon: int = 1, stride: int = 1) -> tuple[float, float]:
     """The range (2.5th to 97.5th percentile) in which the coverage of an exact ``level``%
     band falls by chance over ``outcomes`` outcomes, each ``horizon`` days ahead from origins
     ``stride`` days apart.
 
     An exact forecaster's one-day PITs are independent uniforms whatever the volatility, so
     at one day this is the binomial range. Outcomes more days ahead share days, so theirs is
-    simulated: 51 thirty-day outcomes in six months are about six independent ones, and an
-    exact band's coverage strays some 12 points by chance (one standard deviation). The
-    simulated returns are independent and normal; dependent returns would widen the range.
-    A period outside it is evidence against the band, not chance."""
-    rate = level / 100
+    simulated (``simulated_coverage``): 51 thirty-day outcomes in six months are about six
+    independent ones, and an exact band's coverage strays some 12 points by chance (one
+    standard deviation). A period outside the range is evidence against the band, not chance."""
     if horizon == 1:
-        return tuple(float(stats.binom.ppf(q, outcomes, rate) / outcomes) for q in (0.025, 0.975))
+        return tuple(float(stats.binom.ppf(q, outcomes, level / 100) / outcomes) for q in (0.025, 0.975))
+    return tuple(float(q) for q in np.quantile(simulated_coverage(level, outcomes, horizon, stride), [0.025, 0.975]))
+
+
+def simulated_coverage(level: int, outcomes: int, horizon: int, stride: int, trials: int = 10_000, seed: int = 0) -> np.ndarray:
+    """The coverage of an exact ``level``% band in each of ``trials`` simulated stretches of
+    ``outcomes`` outcomes ``horizon`` days ahead, origins ``stride`` days apart. The returns
+    are independent and normal; dependent returns would spread the coverage wider."""
     rng = np.random.default_rng(seed)
     days = (outcomes - 1) * stride + horizon
     walk = np.concatenate([np.zeros((trials, 1)), np.cumsum(rng.standard_normal((trials, days)), axis=1)], axis=1)
     starts = np.arange(outcomes) * stride
     z = (walk[:, starts + horizon] - walk[:, starts]) / np.sqrt(horizon)
-    coverage = np.mean(np.abs(z) <= stats.norm.ppf(0.5 + rate / 2), axis=1)
-    return tuple(float(q) for q in np.quantile(coverage, [0.025, 0.975]))
+    return np.mean(np.abs(z) <= stats.norm.ppf(0.5 + level / 200), axis=1)
