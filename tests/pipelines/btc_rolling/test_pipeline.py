@@ -65,5 +65,5 @@ def test_sequential_and_dask_give_the_same_tables_period_by_period(project_copy,
     pooled = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling_pooled.json").read_text())
     assert pooled["periods"] == ["2025-07-01", "2026-01-01"] and pooled["horizon_1"]["outcomes"] == 365
     report = latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling_report.md").read_text(encoding="utf-8")
-    assert pooled["verdict"] in report and "| 2026-01-01 |" in report
+    assert pooled["verdict"] in report and "| 2026-01-01 |" in report and "its spread at the last horizon" in report
     assert latest(project_copy, f"{TEST_DATA}/08_reporting/btc_rolling.png").stat().st_size > 10_000

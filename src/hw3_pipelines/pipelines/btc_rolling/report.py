@@ -73,14 +73,15 @@ def write_report(periods: pd.DataFrame, pooled: dict, btc: BtcParams, *summaries
               "coverage outside the range in which an exact band's falls in 95% of periods of that length (one-day outcomes "
               "are independent; outcomes days apart share days, so six months hold about six independent 30-day ones)."]
     lines += ["", "## Period by period", "", *_period_table(periods, final), "", "## What each refit chose", "",
-              "| period | training days | one day | beyond one day | spread factor | model's 80% band, % | its width's correlation with GARCH-t's | seconds |",
-              "|---|---:|---|---|---:|---:|---:|---:|"]
+              "| period | training days | one day | beyond one day | its spread at the last horizon | model's spread factor | "
+              "model's 80% band, % | its width's correlation with GARCH-t's | seconds |",
+              "|---|---:|---|---|---:|---:|---:|---:|---:|"]
     one_day = periods[periods["horizon"] == 1].set_index(["period", "forecaster"])
     for summary in summaries:
         pool, model = summary["pool"], one_day.loc[(summary["period"], "model")]
         lines.append(
             f"| {summary['period']} | {summary['train']['days']} | {_kept(pool)} | {_kept(pool['beyond_one_day'])} | "
-            f"{summary['calibration']['spread_factor']:.2f} | {model['band_80_width_pct']:.2f} | "
+            f"{_spread(pool['beyond_one_day'])} | {summary['calibration']['spread_factor']:.2f} | {model['band_80_width_pct']:.2f} | "
             f"{model['width_correlation_with_garch_t']:.2f} | {summary['seconds']:.0f} |"
         )
     return "\n".join(lines) + "\n"
@@ -123,6 +124,12 @@ def _kept(section: dict) -> str:
     """What answered: the fitted pool or the benchmark alone."""
     weights = {name: weight for name, weight in section["weights"].items() if weight >= 0.005}
     return NAMES[next(iter(weights))] if len(weights) == 1 else "pool: " + describe_weights(weights)
+
+
+def _spread(section: dict) -> str:
+    """The factor on the benchmark's spread beyond one day (``forecaster.pool``), where it answers."""
+    spread = section.get("spread")
+    return "as fitted" if spread is None else f"× {spread['factor']:g}"
 
 
 def _name(name: str, final: str) -> str:
