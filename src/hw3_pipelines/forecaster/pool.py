@@ -54,7 +54,7 @@ def fit_pool(
     GARCH-t on the test days.
     The pool is tested on the days its weights were fitted on, which favours it: the rule
     errs toward the pool, never toward the benchmark. Where the benchmark answers beyond
-    one day, its spread there is recalibrated (``_benchmark_spread``)."""
+    one day, its spread there is recalibrated (``benchmark_spread``)."""
     n_val = model_input.validation_count(btc.training.val_fraction)
     close = train_prices["Close"].to_numpy(float)
     previous, actual = close[-n_val - 1 : -1], 100 * np.log(close[-n_val:] / close[-n_val - 1 : -1])
@@ -75,7 +75,7 @@ def fit_pool(
     }
     beyond = _fit_pool_beyond_one_day(model, model_input, scaler, calibration, close, reference, fitted, btc, one_day)
     if beyond.get("kept") == btc.calibration.benchmark:
-        beyond["spread"] = _benchmark_spread(train_prices, fitted, btc)
+        beyond["spread"] = benchmark_spread(train_prices, fitted, btc)
     return one_day | {"beyond_one_day": beyond}
 
 
@@ -133,7 +133,7 @@ def _kept_beyond_one_day(names: list[str], gram: np.ndarray, btc: BtcParams) -> 
     return fitted | _pool_or_benchmark("Beyond one day: %s", fitted["fitted_weights"], crps, choosing, btc)
 
 
-def _benchmark_spread(train_prices: pd.DataFrame, fitted: dict, btc: BtcParams) -> dict:
+def benchmark_spread(train_prices: pd.DataFrame, fitted: dict, btc: BtcParams) -> dict:
     """The factor on the benchmark's spread beyond one day (1 on the first day, growing
     linearly to it at ``backtest.horizon``): of ``calibration.benchmark_spread.factors``,
     the one with the lowest mean CRPS over horizons 2..H at walk-forward origins over the

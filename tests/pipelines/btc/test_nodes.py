@@ -13,7 +13,7 @@ from hw3_pipelines.forecaster.calibration import _forward_check
 from hw3_pipelines.forecaster.evaluation import backtest_forecasters, score_one_day
 from hw3_pipelines.forecaster.forecast import forecast_prices
 from hw3_pipelines.forecaster.members import BASELINES, fit_baselines, pool_members
-from hw3_pipelines.forecaster.pool import _benchmark_spread, fit_pool
+from hw3_pipelines.forecaster.pool import benchmark_spread, fit_pool
 from hw3_pipelines.forecasting import prices as price_table
 from hw3_pipelines.forecasting import recursive
 from hw3_pipelines.forecasting.distributions import Predictive
@@ -443,7 +443,7 @@ def test_recalibration_must_hold_forward_inside_the_validation_windows(second_ha
 def test_the_benchmark_spread_beyond_one_day_is_the_factor_with_the_lowest_crps_on_training_origins():
     p = params(target="log_return", calibration={"benchmark_spread": {"factors": [0.5, 1.0, 3.0], "days": 1095}})
     _, train, _, _, _ = prepared(p)
-    spread = _benchmark_spread(train, fit_baselines(train, p), p)
+    spread = benchmark_spread(train, fit_baselines(train, p), p)
     crps = spread["crps"]
     assert set(crps) == {"0.5", "1", "3"} and crps["0.5"] > crps["1"] < crps["3"]  # GARCH-t is near exact on a random walk
     assert spread["factor"] == 1.0 and spread["horizon"] == p.backtest.horizon
