@@ -143,9 +143,10 @@ def test_a_successful_run_is_short_free_of_noise_and_ends_with_its_summary(kedro
     assert len(lines) <= 75, "\n".join(lines)
     assert not [line for line in lines if any(noise in line for noise in NOISE)]
     assert not [line for line in lines if "WARNING" in line or "is added to the Pipeline catalog" in line or "Created version" in line]
-    summary = result.stdout.splitlines()[-12:]
+    summary = result.stdout.splitlines()[-13:]
     assert any("Results:" in line for line in summary) and any("btc_metrics.relative_mae = " in line for line in summary)
     assert any("btc_distribution_report.md" in line for line in summary)
+    assert any("btc_forecast.png" in line and "the model's path beside it" in line for line in summary)
     assert "MLflow run" in summary[-2] and "mlflow ui --backend-store-uri sqlite:///" in summary[-2]
     assert "Registered btc_forecaster version 1; serve it with: kedro serve btc_forecaster" in summary[-1]
 
@@ -162,7 +163,7 @@ def test_a_run_stopped_before_its_first_node_is_recorded_as_failed(kedro_run, pr
     """Kedro calls no error hook when a run stops in a before-run hook (here: a missing input)."""
     import mlflow
 
-    result = kedro_run("--pipeline", "hafez_sample", "--env", "test")
+    result = kedro_run("--pipeline", "hafez_sample", "--nodes", "sample_hafez_verse", "--env", "test")
     assert result.returncode == 1
     mlflow.set_tracking_uri(f"sqlite:///{project_copy / TEST_DATA / 'mlflow.db'}")
     assert list(mlflow.search_runs(experiment_names=["hw3_pipelines"])["status"]) == ["FAILED"]

@@ -72,10 +72,11 @@ def test_pooled_figures_name_the_periods_where_the_final_forecaster_lost(tables)
 def test_a_band_that_holds_every_outcome_is_named_outside_chance(tables):
     one_day, origins = tables
     one_day.loc[one_day["period"] == "2020-07-01", "pool_pit"] = 0.5
-    periods = nodes.tabulate_periods(one_day, origins, params())
+    origins_a_day_apart = params(backtest={"stride": 1})
+    periods = nodes.tabulate_periods(one_day, origins, origins_a_day_apart)
     pooled = nodes.pool_periods(periods, one_day, origins, params(forecast={"forecaster": "pool"}), ROLLING)
     assert pooled["horizon_1"]["final_periods_coverage_80_outside_chance"] == ["2020-07-01"]
     assert pooled["horizon_1"]["final_periods_coverage_95_outside_chance"] == ["2020-07-01"]
     assert pooled["horizon_7"]["final_periods_coverage_80_outside_chance"] == []
     row = periods.set_index(["period", "forecaster", "horizon"]).loc[("2020-07-01", "pool", 7)]
-    assert row["coverage_80_chance_low"] < 0.72 < 0.88 < row["coverage_80_chance_high"]  # overlapping outcomes stray more
+    assert row["coverage_80_chance_low"] < 0.70 < 0.90 < row["coverage_80_chance_high"]  # binomial: 0.72 to 0.88; overlapping outcomes stray more
