@@ -8,13 +8,16 @@ validated by Kedro itself against ``parameters.py``; tracking is ``tracking.py``
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+from kedro.io.core import VERSION_FORMAT
 from kedro.runner import SequentialRunner
 from kedro.validation.parameter_validator import ParameterValidator
 
@@ -44,7 +47,19 @@ class MissingInputHooks:
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
-        _provide_inputs(pipeline, run_params, catalog, lambda: self._context.catalog, ran=set())
+        versions = _versions_before(run_params["run_id"])
+        _provide_inputs(pipeline, run_params, catalog, lambda: self._context._get_catalog(save_version=next(versions)), ran=set())
+
+
+def _versions_before(run_version: str) -> Iterator[str]:
+    """Save versions for the runs of prerequisites: from a second before the run's own, a
+    millisecond apart in the order they run. So each run, the asking one last, saves the
+    newest version of what it writes and loads back its own, where two share nodes (the
+    Divan's cleaning)."""
+    start = datetime.strptime(run_version, VERSION_FORMAT) - timedelta(seconds=1)
+    for k in itertools.count():
+        stamp = (start + timedelta(milliseconds=k)).strftime(VERSION_FORMAT)
+        yield stamp[:-4] + stamp[-1:]  # milliseconds, as Kedro's generate_timestamp
 
 
 SLICING = ("tags", "node_names", "from_nodes", "to_nodes", "from_inputs", "to_outputs", "namespaces")
@@ -53,8 +68,8 @@ SLICING = ("tags", "node_names", "from_nodes", "to_nodes", "from_inputs", "to_ou
 def _provide_inputs(pipeline, run_params: dict[str, Any], catalog, new_catalog: Callable[[], Any], ran: set[str]) -> None:
     """Run the writer of each missing input of ``pipeline`` (its own missing inputs first),
     or raise ``MissingInputError`` where none may run. A writer runs on a catalog of its own
-    (``new_catalog``), whose save version is later than the run's: the two may share nodes
-    (the Divan's cleaning), and one version cannot be saved twice."""
+    (``new_catalog``) with an earlier save version than the run's: the two may share nodes,
+    and one version cannot be saved twice."""
     for name in sorted(pipeline.inputs()):
         if name.startswith("params:") or name == "parameters":
             continue
