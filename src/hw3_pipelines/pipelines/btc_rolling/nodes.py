@@ -153,8 +153,8 @@ def _chance(outcomes: int, h: int, btc: BtcParams) -> dict:
     return chance
 
 
-def _outside_chance(rows: pd.DataFrame, level: int) -> pd.Series:
-    """Whether each row's coverage of the ``level``% band lies outside its chance range."""
+def outside_chance(rows: pd.DataFrame | pd.Series, level: int) -> pd.Series | bool:
+    """Whether each row's coverage of the ``level``% band (or one row's) lies outside its chance range."""
     return (rows[f"coverage_{level}"] < rows[f"coverage_{level}_chance_low"]) | (rows[f"coverage_{level}"] > rows[f"coverage_{level}_chance_high"])
 
 
@@ -184,7 +184,7 @@ def pool_periods(periods: pd.DataFrame, one_day: pd.DataFrame, origins: pd.DataF
             **{f"final_coverage_{level}_range": [float(by_period[f"coverage_{level}"].min()), float(by_period[f"coverage_{level}"].max())]
                for level in BANDS},
             **{f"coverage_{level}_chance": [chance[f"coverage_{level}_chance_low"], chance[f"coverage_{level}_chance_high"]] for level in BANDS},
-            **{f"final_periods_coverage_{level}_outside_chance": sorted(by_period.loc[_outside_chance(by_period, level), "period"])
+            **{f"final_periods_coverage_{level}_outside_chance": sorted(by_period.loc[outside_chance(by_period, level), "period"])
                for level in BANDS},
         }
     pooled["verdict"] = _verdict(pooled)

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from hw3_pipelines.forecaster.members import NAMES, describe_weights
 from hw3_pipelines.forecasting.scores import BANDS
 from hw3_pipelines.parameters import BtcParams
-from hw3_pipelines.pipelines.btc_rolling.nodes import BENCHMARK
+from hw3_pipelines.pipelines.btc_rolling.nodes import BENCHMARK, outside_chance
 from hw3_pipelines.plotting import finish, new_figure
 
 
@@ -105,8 +105,7 @@ def _period_table(periods: pd.DataFrame, final: str) -> list[str]:
 
 def _coverage(row: pd.Series, level: int) -> str:
     """A band's coverage, marked † outside its chance range."""
-    outside = not row[f"coverage_{level}_chance_low"] <= row[f"coverage_{level}"] <= row[f"coverage_{level}_chance_high"]
-    return f"{row[f'coverage_{level}']:.0%}{'†' if outside else ''}"
+    return f"{row[f'coverage_{level}']:.0%}{'†' if outside_chance(row, level) else ''}"
 
 
 def _outside_chance(scores: dict) -> str:
