@@ -29,6 +29,7 @@ from hw3_pipelines.schema import (
     Strict,
 )
 from hw3_pipelines.sources.ganjoor import GANJOOR_BASE_URL
+from hw3_pipelines.text.layout import LAYOUTS
 
 PRICE_SOURCES = ("auto", "yfinance", "csv", "bundled")
 
@@ -183,6 +184,7 @@ class CharLMParams(Strict):
     embedding_dropout: Probability = 0.0
     weight_drop: Probability = 0.0
     tie_weights: bool = False
+    layout: Literal[tuple(LAYOUTS)] = "plain"  # where the form stands in the text it reads (text.layout)
 
 
 class DynamicEvaluation(Strict):
@@ -224,6 +226,7 @@ class HafezSample(Strict):
     temperature: PositiveFloat
     top_k: PositiveInt | None = None
     seed: int
+    seed_count: PositiveInt = 1  # every ghazal is asked for and written with seeds seed, seed + 1, ...; figures per seed and their mean
     cache: bool = False  # mix the tuned neural cache into every draw
     form_aware: bool = False  # also ghazals whose couplets' last words keep the asked rhyme, reported apart
     metre_aware: MetreAwareSampling | None = None  # also ghazals of judged drafts, reported apart

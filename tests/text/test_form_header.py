@@ -5,11 +5,11 @@ import numpy as np
 from hw3_pipelines.text.form_header import (
     FormHeader,
     feet,
-    headed_text,
     scored_mask,
     split_header,
     strip_headers,
 )
+from hw3_pipelines.text.layout import LAYOUTS
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
 
 GHAZAL = ["الا یا ایها الساقی ادر کاسا و ناولها", "که عشق آسان نمود اول ولی افتاد مشکل ها", "به بوی نافه", "ز تاب جعد مشکینش چه خون افتاد در دل ها"]
@@ -31,7 +31,7 @@ def test_the_radif_is_written_as_the_matla_writes_it_not_folded():
 
 def test_only_verse_characters_are_scored_and_the_verse_is_the_plain_texts():
     poems = [GHAZAL, ["گل ما را", "دل ما را"]]
-    text = headed_text(poems, [FormHeader.of(poem, METRE) for poem in poems])
+    text = LAYOUTS["plain"].text(poems, [FormHeader.of(poem, METRE) for poem in poems])
     mask = scored_mask(text)
     scored = "".join(char for char, keep in zip(text, mask) if keep)
     assert scored == poems_to_text(poems) + "\n"  # each ghazal, then a blank line

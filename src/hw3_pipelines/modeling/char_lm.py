@@ -31,6 +31,7 @@ class CharLMConfig:
     weight_drop: float = 0.0
     tie_weights: bool = False
     alphabet: str | None = None  # the character of each id, in order: what the ids mean
+    layout: str = "plain"  # how the text it reads is laid out (``text.layout``): the model was trained on it
 
     def __post_init__(self):
         if self.cell not in CHAR_CELLS:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import torch
 
-from hw3_pipelines.text.form_header import FormHeader
+from hw3_pipelines.text.form_header import OPEN, FormHeader
 from hw3_pipelines.text.ghazal import fold, keeps_form, required_ending, rhyme_words
 from hw3_pipelines.text.vocab import decode, encode
 
@@ -44,7 +44,7 @@ class FormAwareLineEnd:
         self.without_candidates = 0  # qafiyas no corpus word ends in: the radif alone is added
 
     def __call__(self, poem: list[int], score: Callable[[int, list[list[int]]], list[float]]) -> tuple[int, list[int]]:
-        lines = decode(poem, self.vocab).split("\n")
+        lines = _verse_lines(poem, self.vocab)
         need = required_ending(lines) if self.form is None else _asked_ending(len(lines) - 1, self.form)
         line = lines[-1]
         if need is None or keeps_form(line, *need):
@@ -65,6 +65,30 @@ class FormAwareLineEnd:
         choice = int(torch.multinomial(torch.softmax(scores, dim=0), 1))
         self.rewritten += 1
         return back, candidates[choice]
+
+
+class FormAwareLineStart:
+    """The ``opening`` of ``verse_writer.FreeLine`` for a model that writes each hemistich
+    from its end (``text.layout``'s ``end_first``): in a ghazal asked for in ``form``, both
+    matla hemistichs and the second of every later couplet start with the asked radif and
+    qafiya, reversed, and the model writes the rest of the rhyme word and the line after
+    them. Nothing is rewritten: the rhyme is written first and the line is drawn to fit it."""
+
+    def __init__(self, vocab: dict[str, int], form: FormHeader) -> None:
+        self.vocab, self.form = vocab, form
+
+    def __call__(self, poem: list[int]) -> list[int]:
+        need = _asked_ending(len(_verse_lines(poem, self.vocab)) - 1, self.form)
+        if need is None:
+            return []
+        rhyme, refrain = need
+        ending = " ".join(refrain) if not rhyme else " ".join((rhyme, *refrain))
+        return encode(ending[::-1] + (" " if not rhyme else ""), self.vocab).tolist()
+
+
+def _verse_lines(poem: list[int], vocab: dict[str, int]) -> list[str]:
+    """The lines of a poem being written, the current one last, without a layout's prefix lines."""
+    return [line for line in decode(poem, vocab).split("\n") if not line.startswith(OPEN)]
 
 
 def _asked_ending(line: int, form: FormHeader) -> tuple[str, tuple[str, ...]] | None:

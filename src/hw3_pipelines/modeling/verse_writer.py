@@ -115,34 +115,52 @@ class LineWriter(Protocol):
 @torch.no_grad()
 def write_poem(
     model: CharLM, context: list[int], newline: int, writer: LineWriter, min_lines: int, max_lines: int,
-    given: list[int] = (), cache=None,
+    given: list[int] = (), cache=None, prefix: Callable[[int], list[int]] = lambda couplet: [],
 ) -> list[int]:
     """The ids of one poem written after ``context`` (``given`` lines first, when any).
 
-    The model decides where the poem ends, within bounds: not before ``min_lines`` lines
-    nor after an odd number of lines (a couplet is two), and at ``max_lines`` it must. That
-    choice is drawn from the model's own probability of a blank line, without temperature
-    or top-k: they sharpen the draw of characters, and would make the rarer choice, ending
-    the poem, rarer still.
+    Before each couplet, and before the poem may end, the model reads ``prefix`` of the
+    couplet's number (from 0): the request's per-couplet form where the layout has one
+    (``text.layout``), else nothing. The model decides where the poem ends, within bounds:
+    not before ``min_lines`` lines nor after an odd number of lines (a couplet is two), and
+    at ``max_lines`` it must. That choice is drawn from the model's own probability of a
+    blank line, without temperature or top-k: they sharpen the draw of characters, and
+    would make the rarer choice, ending the poem, rarer still.
     """
     reader = Reader(model.eval(), list(context), newline, cache)
-    for char in given:
-        reader.read(char)
-    lines = sum(1 for char in given if char == newline)
+    given_lines = _split_lines(list(given), newline)
+    lines = 0
     while True:
-        if lines and lines % 2 == 0 and lines >= min_lines:
-            if lines >= max_lines or float(torch.rand(())) < reader.next_char_probs()[newline]:
+        if lines % 2 == 0:
+            for char in prefix(lines // 2):
+                reader.read(char)
+            if lines and lines >= min_lines and (lines >= max_lines or float(torch.rand(())) < reader.next_char_probs()[newline]):
                 return reader.poem
-        reader = writer.write_line(reader)
+        if given_lines:
+            for char in given_lines.pop(0):
+                reader.read(char)
+        else:
+            reader = writer.write_line(reader)
         lines += 1
+
+
+def _split_lines(ids: list[int], newline: int) -> list[list[int]]:
+    """Ids of whole lines, each with its line break."""
+    lines, start = [], 0
+    for end, char in enumerate(ids):
+        if char == newline:
+            lines.append(ids[start : end + 1])
+            start = end + 1
+    return lines
 
 
 @dataclass
 class FreeLine:
     """A hemistich drawn character by character: temperature and top-k shape each draw;
     ``banned`` ids (a form header's characters) are never drawn, and a line neither starts
-    nor ends with ``space`` (a hemistich's words are its own); ``ending``, when given, may
-    rewrite the end of the line before it breaks."""
+    nor ends with ``space`` (a hemistich's words are its own); ``opening``, when given, says
+    what the line starts with (``form_aware.FormAwareLineStart``), ``ending`` may rewrite
+    the end of the line before it breaks."""
 
     temperature: float
     top_k: int | None = None
@@ -150,10 +168,14 @@ class FreeLine:
     ending: Ending | None = None
     space: int | None = None
     max_chars: int = 80  # a line that runs this long is ended
+    opening: Callable[[list[int]], list[int]] | None = None
 
     def write_line(self, reader: Reader) -> Reader:
         newline = reader.newline
-        for written in range(self.max_chars + 1):
+        opening = self.opening(reader.poem) if self.opening is not None else []
+        for char in opening:
+            reader.read(char)
+        for written in range(len(opening), self.max_chars + 1):
             logits = torch.log(reader.next_char_probs()) / self.temperature
             logits[list(self.banned)] = float("-inf")
             if written == 0 and self.space is not None:

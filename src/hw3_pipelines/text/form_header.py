@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from hw3_pipelines.text.ghazal import qafiya, radif
-from hw3_pipelines.text.poems import POEM_BREAK
 
 OPEN, CLOSE, FIELD = "[", "]", "|"
 UNKNOWN_METRE = "?"
@@ -62,11 +61,6 @@ class FormHeader:
         refrain = radif(*hemistichs[:2])
         written = hemistichs[1].split()[len(hemistichs[1].split()) - len(refrain) :] if refrain else []
         return cls(metre, qafiya(*hemistichs[:2], refrain), " ".join(written), len(hemistichs) // 2)
-
-
-def headed_text(poems: list[list[str]], headers: list[FormHeader]) -> str:
-    """Each poem after its header line, a blank line after each: what the model reads."""
-    return "".join(header.text() + "\n" + "\n".join(poem) + POEM_BREAK for poem, header in zip(poems, headers, strict=True))
 
 
 def split_header(lines: list[str]) -> tuple[str | None, list[str]]:

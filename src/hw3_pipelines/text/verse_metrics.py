@@ -1,8 +1,13 @@
-"""How much of a generated text is real Persian from the corpus, and how much is copied."""
+"""How much of a generated text is real Persian from the corpus, how much is copied, and
+how much of it reads as other poets wrote."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
+
+from hw3_pipelines.text.ghazal import fold
 
 
 def verse_report(generated_lines: list[str], corpus_lines: list[str]) -> dict:
@@ -18,3 +23,22 @@ def verse_report(generated_lines: list[str], corpus_lines: list[str]) -> dict:
         "mean_hemistich_chars": float(np.mean([len(line) for line in generated_lines])) if generated_lines else 0.0,
         "corpus_mean_hemistich_chars": float(np.mean([len(line) for line in corpus_lines])),
     }
+
+
+def word_pairs(lines: Iterable[str]) -> set[tuple[str, str]]:
+    """Every pair of adjacent words inside a hemistich, letters folded (``text.ghazal.fold``)."""
+    return {pair for line in lines for pair in _pairs(line)}
+
+
+def known_pair_share(lines: list[str], pairs: set[tuple[str, str]]) -> float | None:
+    """A fluency measure: the share of the adjacent word pairs of ``lines`` found in
+    ``pairs`` (another corpus's ``word_pairs``). Nonsense scores low; verse made only of
+    the commonest phrases scores high, above real verse: read it against a human text's
+    share, both ways. ``None`` for lines without a pair."""
+    found = [pair in pairs for line in lines for pair in _pairs(line)]
+    return sum(found) / len(found) if found else None
+
+
+def _pairs(line: str) -> list[tuple[str, str]]:
+    words = fold(line).split()
+    return list(zip(words, words[1:]))

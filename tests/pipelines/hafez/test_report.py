@@ -22,11 +22,13 @@ POEM = {
     "hemistichs": [{"text": "بیا که قصر امل سخت سست بنیادست", "judged": METRE},
                    {"text": "بیار باده که بنیاد عمر بر بادست", "judged": OTHER_METRE}],
 }
-WRITTEN = {"asked_metre_share": 0.5, "known_word_share": 0.97, "form": FORM, "poems": [POEM]}
+SEED_7 = {"seed": 7, "asked_metre_share": 0.4, "known_word_share": 0.97, "other_poets_word_pair_share": 0.3, "form": FORM, "poems": [POEM]}
+SEED_8 = {**SEED_7, "seed": 8, "asked_metre_share": 0.6, "other_poets_word_pair_share": 0.5}
+WRITTEN = {"asked_metre_share": 0.5, "known_word_share": 0.97, "other_poets_word_pair_share": 0.4, "form": FORM, "by_seed": [SEED_7, SEED_8]}
 SAMPLES = {
-    "settings": {"metre": "any", "temperature": 0.8, "top_k": 10, "seed": 7}, "requests": [POEM["request"]],
-    "divan": {"hemistichs_judged_in_their_ghazal_metre_share": 0.943, "form": FORM},
-    "free": WRITTEN, "metre_aware": {**WRITTEN, "asked_metre_share": 1.0},
+    "settings": {"metre": "any", "temperature": 0.8, "top_k": 10, "seed": 7, "ghazals": 1},
+    "divan": {"hemistichs_judged_in_their_ghazal_metre_share": 0.943, "form": FORM, "held_out_other_poets_word_pair_share": 0.45},
+    "free": WRITTEN, "metre_aware": {**WRITTEN, "asked_metre_share": 1.0, "by_seed": [{**run, "asked_metre_share": 1.0} for run in (SEED_7, SEED_8)]},
 }
 
 
@@ -44,7 +46,9 @@ def test_the_report_gives_units_direction_and_a_verdict():
 def test_the_judge_and_each_ghazal_asked_for_are_in_the_report():
     text = write_hafez_report(METRICS, SAMPLES, JUDGE, params())
     assert "89.3% of hemistichs' and 96.0% of ghazals' metres" in text and "Salman, whom it never read, 98.2%" in text
-    assert "| hemistichs judged in the asked metre | 50.0% | 100.0% | 94.3% in their ghazal's |" in text
+    assert "## 1 ghazals asked for, with each of 2 seeds" in text and "seeds 7, 8:" in text
+    assert "| hemistichs judged in the asked metre | 50.0% (40.0 / 60.0) | 100.0% (100.0 / 100.0) | 94.3% in their ghazal's |" in text
+    assert "| adjacent word pairs other poets also wrote (fluency) | 40.0% (30.0 / 50.0) | 40.0% (30.0 / 50.0) | 45.0% held out |" in text
     assert "### form-aware" not in text and "### metre-aware" in text
     assert "asked: مفاعلن فعلاتن مفاعلن فعلن (مجتث مثمن مخبون محذوف), qafiya ار, radif none, 1 couplets" in text
     assert "بیا که قصر امل سخت سست بنیادست    ✓" in text

@@ -59,6 +59,9 @@ def test_fine_tuning_needs_a_pretrained_model_of_the_same_sizes():
     larger = CharLM(CharLMConfig(vocab_size=3, alphabet="\nاب", embedding_dim=4, hidden_size=16, num_layers=1))
     with pytest.raises(ParameterError, match="the pretrained model is lstm 1×16, hafez.model asks for lstm 1×8"):
         hafez_nodes.train_char_lm(streams, {"\n": 0, "ا": 1, "ب": 2}, larger, setting)
+    end_first = CharLM(CharLMConfig(vocab_size=3, alphabet="\nاب", embedding_dim=4, hidden_size=8, num_layers=1, layout="end_first"))
+    with pytest.raises(ParameterError, match="the pretrained model read the 'end_first' layout, hafez.model.layout asks for 'plain'"):
+        hafez_nodes.train_char_lm(streams, {"\n": 0, "ا": 1, "ب": 2}, end_first, setting)
 
 
 def test_poems_sharing_a_hemistich_with_held_out_hafez_ghazals_are_dropped():
@@ -73,8 +76,11 @@ def test_poems_sharing_a_hemistich_with_held_out_hafez_ghazals_are_dropped():
         {"url": "/a/5", "poet": "a", "verses": ["م م", "م"]},
     ]
     metres = pd.DataFrame({"url": [f"/a/{k}" for k in range(1, 6)], "metre": ["مفاعلن (م)", None, None, None, None]})
-    text, report = nodes.select_pretraining_poems(others, metres, divan, split, vocab)
+    text, report = nodes.select_pretraining_poems(others, metres, divan, split, vocab, params())
     assert text_to_poems(text) == [["[?|||1]", "ط ی", "م م"], ["[?|||1]", "م م", "م"]]
+    prefixed = params(model={"layout": "end_first_prefixed"})
+    laid_out, _ = nodes.select_pretraining_poems(others, metres, divan, split, vocab, prefixed)
+    assert text_to_poems(laid_out)[0] == ["[?|||1]", "[1||]", "ی ط", "م م", "[0||]"]  # in the fine-tuning's layout
     assert report["dropped_sharing_a_held_out_hafez_hemistich"] == 2
     assert [o["url"] for o in report["held_out_hafez_hemistichs_shared"]] == ["/a/1", "/a/2"]
     assert report["dropped_for_characters_outside_the_alphabet"] == {"ن": 1}

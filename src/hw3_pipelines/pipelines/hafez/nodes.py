@@ -42,14 +42,9 @@ from hw3_pipelines.modeling.stream_training import stream, train_on_streams
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.progress import track
-from hw3_pipelines.text.form_header import (
-    HEADER_CHARS,
-    FormHeader,
-    headed_text,
-    scored_mask,
-    strip_headers,
-)
+from hw3_pipelines.text.form_header import HEADER_CHARS, FormHeader, scored_mask, strip_headers
 from hw3_pipelines.text.ghazal import form_report
+from hw3_pipelines.text.layout import layout_named
 from hw3_pipelines.text.metres import OTHER
 from hw3_pipelines.text.ngram import KneserNey
 from hw3_pipelines.text.normalize import normalize_poems
@@ -97,10 +92,11 @@ def split_and_encode(clean_text: str, divan_metres: pd.DataFrame, hafez: HafezPa
     held out of training too, to choose the kept epoch and the neural cache's settings on
     text the model has not seen without looking at the validation ghazals. Each part is
     its poems in corpus order, each after its form header (``text.form_header``: the
-    metre ``hafez_metre``'s judge hears in it, its qafiya, radif and length) and followed
-    by a blank line, so the model learns where a ghazal ends; ``<part>_scored`` marks the
-    characters that are scored (not the headers'). ``val_without_header`` is the
-    validation text as it reads without headers. No poem is in two parts.
+    metre ``hafez_metre``'s judge hears in it, its qafiya, radif and length), laid out as
+    ``hafez.model.layout`` says (``text.layout``) and followed by a blank line, so the
+    model learns where a ghazal ends; ``<part>_scored`` marks the characters that are
+    scored (not the headers' nor the prefixes'). ``val_without_header`` is the validation
+    verse alone, in the same layout. No poem is in two parts.
     """
     poems = text_to_poems(clean_text)
     headers = divan_headers(poems, divan_metres)
@@ -115,12 +111,13 @@ def split_and_encode(clean_text: str, divan_metres: pd.DataFrame, hafez: HafezPa
         "train": sorted(int(i) for i in order[n_val + n_tune :]),
     }
     vocab = build_vocab(clean_text + HEADER_CHARS + "".join(header.text() for header in headers))
+    layout = layout_named(hafez.model.layout)
     streams = {}
     for part, ids in parts.items():
         if ids:
-            text = headed_text([poems[i] for i in ids], [headers[i] for i in ids])
+            text = layout.text([poems[i] for i in ids], [headers[i] for i in ids])
             streams[part], streams[f"{part}_scored"] = encode(text, vocab), scored_mask(text)
-    streams["val_without_header"] = encode("\n" + poems_to_text([poems[i] for i in parts["val"]]) + "\n", vocab)
+    streams["val_without_header"] = encode("\n" + layout.text([poems[i] for i in parts["val"]], None), vocab)
     return vocab, {f"{part}_poems": ids for part, ids in parts.items()}, streams
 
 
@@ -156,6 +153,11 @@ def _start_from(model: CharLM, pretrained: CharLM | None) -> None:
         raise MissingInputError(
             "hafez.init_from=pretrained needs a pretrained model, and none has been saved: "
             "run `kedro run --pipeline hafez_pretrain` first, with the same --env"
+        )
+    if pretrained.config.layout != model.config.layout:
+        raise ParameterError(
+            f"the pretrained model read the {pretrained.config.layout!r} layout, hafez.model.layout asks for "
+            f"{model.config.layout!r}: use its layout, or rerun hafez_pretrain with this one"
         )
     if pretrained.config.alphabet != model.config.alphabet:
         raise InputDataError(

@@ -85,27 +85,32 @@ def _ghazals(report: dict) -> list[str]:
         ("couplets written, mean", "couplets_written_mean", f"{divan['form']['couplets_per_ghazal_mean']:.1f}"),
         ("words found in the corpus", "known_word_share", ""),
         ("hemistichs copied from the corpus", "copied_hemistich_share", ""),
+        ("adjacent word pairs other poets also wrote (fluency)", "other_poets_word_pair_share",
+         _share(divan["held_out_other_poets_word_pair_share"]) + " held out"),
+        ("seconds to write them", "seconds", ""),
     ]
     settings = report["settings"]
+    seeds = [run["seed"] for run in report[strategies[0]]["by_seed"]]
     lines = [
-        f"## {len(report['requests'])} ghazals asked for",
+        f"## {settings['ghazals']} ghazals asked for, with each of {len(seeds)} seeds",
         "",
         f"Each ghazal is asked for in a metre ({settings['metre']}), a qafiya and radif and a number of couplets, written "
         "before it in its form header; what the run leaves open is taken from a Divan ghazal. Written free (the headline), "
         "form-aware (the last word of a couplet chosen to keep the asked rhyme) and metre-aware "
         "(several drafts of each hemistich, the one the judge hears most surely in the asked metre kept, with form-aware rhyme). "
-        f"Temperature {settings['temperature']}, top-k {settings['top_k']}, seed {settings['seed']}; "
-        "`kedro run --pipeline hafez_sample` writes more.",
+        f"Temperature {settings['temperature']}, top-k {settings['top_k']}, seeds {', '.join(map(str, seeds))}: each cell is "
+        "the mean over the seeds, each seed's figure after it; `kedro run --pipeline hafez_sample` writes more.",
         "",
         "| | " + " | ".join(STRATEGY_NAMES[name] for name in strategies) + " | the Divan |",
         "|---|" + "---:|" * (len(strategies) + 1),
     ]
     for label, key, divan_value in rows:
-        values = [_value(lookup(report[name], key), key) for name in strategies]
+        values = [_by_seed(report[name], key) for name in strategies]
         lines.append(f"| {label} | " + " | ".join(values) + f" | {divan_value} |")
     for name in strategies:
         lines += ["", f"### {STRATEGY_NAMES[name]}", ""]
-        for k, poem in enumerate(report[name]["poems"], start=1):
+        lines += [f"Seed {seeds[0]}:", ""]
+        for k, poem in enumerate(report[name]["by_seed"][0]["poems"], start=1):
             lines += _ghazal(k, poem)
     return lines
 
@@ -126,12 +131,21 @@ def _ghazal(number: int, poem: dict) -> list[str]:
     return lines + ["   ```", ""]
 
 
-def _value(value, key: str) -> str:
+def _by_seed(report: dict, key: str) -> str:
+    """The mean of a figure over the seeds, then each seed's: ``48.5% (45.1 / 52.0 / 48.3)``."""
+    mean = _value(lookup(report, key), key)
+    runs = report["by_seed"]
+    if len(runs) < 2 or mean == "–":
+        return mean
+    return f"{mean} ({' / '.join(_value(lookup(run, key), key, unit=False) for run in runs)})"
+
+
+def _value(value, key: str, unit: bool = True) -> str:
     if value is None:
         return "–"
-    if key.startswith("couplets"):
-        return f"{value:.1f}"
-    return _share(value)
+    if key.startswith("couplets") or key == "seconds":
+        return f"{value:.1f}" if key.startswith("couplets") else f"{value:.0f}"
+    return _share(value) if unit else f"{100 * value:.1f}"
 
 
 def _share(value) -> str:

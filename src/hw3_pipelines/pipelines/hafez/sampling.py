@@ -2,10 +2,12 @@
 given or drawn from the Divan's, written after the form header that says them.
 
 Three ways of writing are compared on the same requests, each its own line writer
-(``modeling.verse_writer``): free (the headline), form-aware (the last word of a couplet
-chosen to keep the asked rhyme) and metre-aware (several drafts of each hemistich, the one
-the judge hears most surely in the asked metre kept, with form-aware rhyme). Each is scored
-by the same judge and form finder as the Divan.
+(``modeling.verse_writer``): free (the headline: the model alone, reading the request as
+the layout it was trained on puts it, ``text.layout``), form-aware (the asked rhyme kept:
+written first where the model writes lines end first, else by rewriting a couplet's last
+word) and metre-aware (several drafts of each hemistich, the one the judge hears most
+surely in the asked metre kept, with form-aware rhyme). Each is scored by the same judge
+and form finder as the Divan.
 """
 
 from __future__ import annotations
@@ -21,24 +23,19 @@ import torch
 
 from hw3_pipelines.errors import InputDataError, ParameterError
 from hw3_pipelines.modeling.char_lm import CharLM
-from hw3_pipelines.modeling.form_aware import FormAwareLineEnd
+from hw3_pipelines.modeling.form_aware import FormAwareLineEnd, FormAwareLineStart
 from hw3_pipelines.modeling.metre_judge import MetreJudge, metre_log_probs
 from hw3_pipelines.modeling.neural_cache import NeuralCache
 from hw3_pipelines.modeling.verse_writer import FreeLine, MetreAwareLine, write_poem
 from hw3_pipelines.parameters import HafezParams, HafezSample
 from hw3_pipelines.progress import Progress
-from hw3_pipelines.text.form_header import (
-    HEADER_CHARS,
-    FormHeader,
-    feet,
-    headed_text,
-    traditional_name,
-)
+from hw3_pipelines.text.form_header import HEADER_CHARS, FormHeader, feet, traditional_name
 from hw3_pipelines.text.ghazal import form_report, keeps_form
+from hw3_pipelines.text.layout import LAYOUTS, layout_named
 from hw3_pipelines.text.metres import OTHER
 from hw3_pipelines.text.normalize import normalize_line
 from hw3_pipelines.text.poems import POEM_BREAK, text_to_poems
-from hw3_pipelines.text.verse_metrics import verse_report
+from hw3_pipelines.text.verse_metrics import known_pair_share, verse_report, word_pairs
 from hw3_pipelines.text.vocab import decode, encode
 
 logger = logging.getLogger(__name__)
@@ -47,31 +44,58 @@ STRATEGIES = ("free", "form_aware", "metre_aware")
 
 def sample_verse(
     model: CharLM, vocab: dict, clean_text: str, split: dict, divan_metres: pd.DataFrame, judge: MetreJudge,
-    cache_settings: dict, hafez: HafezParams,
+    cache_settings: dict, other_poets: list[dict], hafez: HafezParams,
 ) -> tuple[str, dict]:
-    """``sample.ghazals`` ghazals asked for (``draw_requests``), written freely, and, when
-    asked, form-aware and metre-aware from the same requests and seed; the free ones as
-    text (each after its header), all of them in the report with their scores."""
+    """``sample.ghazals`` ghazals asked for (``draw_requests``) with each of ``sample.seed_count``
+    seeds (``seed``, ``seed + 1``, …: whole ghazals drift together, so one seed's share is
+    noisy), written freely and, when asked, form-aware and metre-aware from the same
+    requests and seed. The free ones come back as text (each after its header); the report
+    holds every figure for each seed (``by_seed``) and as their mean, beside the Divan's.
+    Fluency is the share of a text's adjacent word pairs that the other poets
+    (``other_poets``, Ganjoor's clean poems) also wrote, for the ghazals and for the
+    Divan's held-out ones (``text.verse_metrics``)."""
     sample = hafez.sample
     poems, corpus_lines, words = _corpus(clean_text)
-    seed_text, requests, writer = _prepared(sample, model, vocab, poems, words, divan_metres, split, judge, cache_settings, "hafez.sample")
+    pairs = word_pairs(line for poem in other_poets for line in poem["verses"])
+    strategies = [name for name in STRATEGIES if name == "free" or getattr(sample, name)]
+    by_seed, free_text = {name: [] for name in strategies}, []
+    for seed in range(sample.seed, sample.seed + sample.seed_count):
+        seeded = sample.model_copy(update={"seed": seed})
+        seed_text, requests, writer = _prepared(seeded, model, vocab, poems, words, divan_metres, split, judge, cache_settings, "hafez.sample")
+        for strategy in strategies:
+            started = time.perf_counter()
+            written = writer.write_all(requests, seed_text, strategy)
+            seconds = time.perf_counter() - started
+            scores = score_ghazals(written, requests, judge, corpus_lines, given=1 if seed_text else 0)
+            lines = [line for poem in written for line in poem[1 if seed_text else 0 :]]
+            by_seed[strategy].append({
+                "seed": seed, "seconds": round(seconds, 1), **scores, "other_poets_word_pair_share": known_pair_share(lines, pairs),
+                **writer.counts(strategy),
+            })
+            logger.info("%s, seed %d: %d ghazals in %.0f s; hemistichs judged in the asked metre: %s.",
+                        strategy, seed, len(requests), seconds, _share(scores["asked_metre_share"]))
+            if strategy == "free":
+                free_text.append(LAYOUTS["plain"].text(written, requests))
+    held_out = [line for i in split["val_poems"] + split.get("tune_poems", []) for line in poems[i]]
     report = {
         "settings": sample.model_dump(),
-        "requests": [request.__dict__ for request in requests],
-        "divan": _divan_scores(poems, divan_metres),
+        "divan": {**_divan_scores(poems, divan_metres), "held_out_other_poets_word_pair_share": known_pair_share(held_out, pairs)},
+        **{name: {**mean_figures(runs), "by_seed": runs} for name, runs in by_seed.items()},
     }
-    written = {}
-    for strategy in [name for name in STRATEGIES if name == "free" or getattr(sample, name)]:
-        started = time.perf_counter()
-        written[strategy] = writer.write_all(requests, seed_text, strategy)
-        seconds = time.perf_counter() - started
-        report[strategy] = {
-            **score_ghazals(written[strategy], requests, judge, corpus_lines, given=1 if seed_text else 0),
-            **writer.counts(strategy),
-        }
-        logger.info("%s: %d ghazals in %.0f s; hemistichs judged in the asked metre: %s.",
-                    strategy, len(requests), seconds, _share(report[strategy]["asked_metre_share"]))
-    return headed_text(written["free"], requests), report
+    return "".join(free_text), report
+
+
+def mean_figures(runs: list[dict]) -> dict:
+    """The mean over runs of every figure they all report (numbers, also inside dicts);
+    lists (the poems) and figures some runs lack (``None``) are left out."""
+    figures = {}
+    for key, value in runs[0].items():
+        values = [run.get(key) for run in runs]
+        if isinstance(value, dict):
+            figures[key] = mean_figures(values)
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            figures[key] = statistics.fmean(values)
+    return figures
 
 
 def compose_ghazals(
@@ -116,7 +140,7 @@ def _asked(row: dict, defaults: HafezSample) -> tuple[HafezSample, str]:
         raise InputDataError(f"writing {writing!r} is none of {list(STRATEGIES)}")
     given = {REQUEST_FIELDS[key]: value for key, value in row.items() if key in REQUEST_FIELDS and not _missing(value)}
     try:
-        sample = HafezSample.model_validate({**defaults.model_dump(), **given, "ghazals": 1})
+        sample = HafezSample.model_validate({**defaults.model_dump(), **given, "ghazals": 1, "seed_count": 1})
     except ValueError as error:
         raise InputDataError(f"the request is not one this poet can write: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}") from None
     if writing == "metre_aware" and sample.metre_aware is None:
@@ -201,12 +225,13 @@ class _Writer:
         self.model, self.vocab, self.judge, self.words, self.sample = model, vocab, judge, words, sample
         self.cache = NeuralCache.tuned(cache_settings, len(vocab), vocab["\n"])
         self.banned = tuple(vocab[char] for char in HEADER_CHARS if char in vocab)
+        self.layout = layout_named(model.config.layout)
         self._endings: dict[str, list[FormAwareLineEnd]] = {}
 
     def write_all(self, requests: list[FormHeader], seed_text: str, strategy: str) -> list[list[str]]:
         torch.manual_seed(self.sample.seed)
         newline = self.vocab["\n"]
-        given = encode(seed_text + "\n", self.vocab).tolist() if seed_text else []
+        given = encode(self.layout.line(seed_text) + "\n", self.vocab).tolist() if seed_text else []
         poems = []
         with Progress(len(requests), f"hafez sample, {strategy.replace('_', '-')}", unit="ghazal") as progress:
             for request in requests:
@@ -214,8 +239,9 @@ class _Writer:
                 ids = write_poem(
                     self.model, encode(POEM_BREAK + request.text() + "\n", self.vocab).tolist(), newline,
                     self._line_writer(strategy, request), *lines, given=given, cache=self.cache,
+                    prefix=lambda couplet, asked=request: encode(self.layout.prefix(asked, asked.couplets - couplet), self.vocab).tolist(),
                 )
-                poems.append(text_to_poems(decode(ids, self.vocab))[0])
+                poems.append(self.layout.lay_back(decode(ids, self.vocab).split("\n")))
                 progress.update()
         return poems
 
@@ -230,16 +256,25 @@ class _Writer:
         sample = self.sample
         if strategy == "free":
             return FreeLine(sample.temperature, sample.top_k, self.banned, space=self.vocab[" "])
-        ending = FormAwareLineEnd(self.vocab, self.words, sample.temperature, sample.rhyme_words, form=request)
-        self._endings.setdefault(strategy, []).append(ending)
-        rhyming = FreeLine(sample.temperature, sample.top_k, self.banned, ending, space=self.vocab[" "])
+        rhyming = self._rhyming_line(request, strategy)
         if strategy == "form_aware" or request.metre is None:
             return rhyming
         metre = list(self.judge.config.metres).index(request.metre)
         return MetreAwareLine(
             rhyming, lambda lines: metre_log_probs(self.judge, lines)[:, metre],
-            lambda ids: decode(ids, self.vocab), sample.metre_aware.drafts,
+            lambda ids: self.layout.line(decode(ids, self.vocab)), sample.metre_aware.drafts,
         )
+
+    def _rhyming_line(self, request: FormHeader, strategy: str) -> FreeLine:
+        """A line writer that keeps the asked rhyme: by writing it first where the model writes
+        lines end first, else by rewriting the line's last words (``modeling.form_aware``)."""
+        sample = self.sample
+        if self.layout.end_first:
+            opening = FormAwareLineStart(self.vocab, request)
+            return FreeLine(sample.temperature, sample.top_k, self.banned, space=self.vocab[" "], opening=opening)
+        ending = FormAwareLineEnd(self.vocab, self.words, sample.temperature, sample.rhyme_words, form=request)
+        self._endings.setdefault(strategy, []).append(ending)
+        return FreeLine(sample.temperature, sample.top_k, self.banned, ending, space=self.vocab[" "])
 
     def counts(self, strategy: str) -> dict:
         endings = self._endings.get(strategy)

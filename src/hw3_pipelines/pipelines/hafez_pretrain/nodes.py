@@ -25,8 +25,9 @@ from hw3_pipelines.modeling.stream_training import stream, train_on_streams
 from hw3_pipelines.modeling.training import make_reproducible, resolve_device
 from hw3_pipelines.parameters import HafezParams, HafezPretrainParams
 from hw3_pipelines.sources import ganjoor
-from hw3_pipelines.text.form_header import FormHeader, headed_text, scored_mask
+from hw3_pipelines.text.form_header import FormHeader, scored_mask
 from hw3_pipelines.text.ghazal import fold, rhyme_agreement
+from hw3_pipelines.text.layout import layout_named
 from hw3_pipelines.text.metres import OTHER
 from hw3_pipelines.text.normalize import clean_report, normalize_line, normalize_poem
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
@@ -85,10 +86,12 @@ def metres_of_poems(clean_poems: list[dict], judge: MetreJudge) -> pd.DataFrame:
 
 
 def select_pretraining_poems(
-    clean_poems: list[dict], poem_metres: pd.DataFrame, hafez_clean_corpus: str, hafez_split: dict, hafez_vocab: dict
+    clean_poems: list[dict], poem_metres: pd.DataFrame, hafez_clean_corpus: str, hafez_split: dict, hafez_vocab: dict,
+    hafez: HafezParams,
 ) -> tuple[str, dict]:
     """The pretraining text, each poem after its form header (``text.form_header``, the
-    metre from ``poem_metres``): every clean poem except those that share a hemistich
+    metre from ``poem_metres``) in the fine-tuning's layout (``hafez.model.layout``,
+    ``text.layout``): every clean poem except those that share a hemistich
     with one of Hafez's held-out ghazals (validation and tuning), or hold a character
     outside the Divan's alphabet.
 
@@ -117,7 +120,7 @@ def select_pretraining_poems(
             training_overlap += sum(_line_key(line) in training for line in poem["verses"])
     if not kept:
         raise InputDataError("no pretraining poem is left after removing Hafez's validation ghazals")
-    text = headed_text([poem["verses"] for poem in kept], [headers[poem["url"]] for poem in kept])
+    text = layout_named(hafez.model.layout).text([poem["verses"] for poem in kept], [headers[poem["url"]] for poem in kept])
     trigrams = {gram for poem in kept for line in poem["verses"] for gram in _word_trigrams(line)}
     report = {
         "poems_in": len(clean_poems),

@@ -42,7 +42,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 nodes.select_pretraining_poems,
-                ["ganjoor_clean_poems", "ganjoor_poem_metres", "hafez_clean_corpus", "hafez_split", "hafez_vocab"],
+                ["ganjoor_clean_poems", "ganjoor_poem_metres", "hafez_clean_corpus", "hafez_split", "hafez_vocab", "params:hafez"],
                 ["hafez_pretrain_corpus", "hafez_pretrain_selection_report"],
                 name="select_pretraining_poems",
                 tags="features",
