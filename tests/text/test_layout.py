@@ -16,7 +16,7 @@ def scored(text: str) -> str:
 
 def test_end_first_writes_each_hemistich_from_its_rhyme_and_lays_it_back():
     text = LAYOUTS["end_first"].lay_out(GHAZAL, HEADER)
-    assert text == "[?|ل|ما را|2]\nار ام لگ\nار ام لد\nهفان یوب هب\nار ام ناج هک\n\n"
+    assert text == "[?|ار ام|ل|2]\nار ام لگ\nار ام لد\nهفان یوب هب\nار ام ناج هک\n\n"  # the header names the rhyme as lines start
     assert LAYOUTS["end_first"].lay_back(text.split("\n")) == GHAZAL
 
 
@@ -24,6 +24,7 @@ def test_couplet_prefixes_count_down_the_couplets_left_and_name_the_rhyme():
     text = LAYOUTS["prefixed"].lay_out(GHAZAL, HEADER)
     assert text.split("\n") == ["[?|ل|ما را|2]", "[2|ل|ما را]", *GHAZAL[:2], "[1|ل|ما را]", *GHAZAL[2:], "[0|ل|ما را]", "", ""]
     assert LAYOUTS["prefixed"].lay_back(text.split("\n")) == GHAZAL
+    assert LAYOUTS["end_first_prefixed"].prefix(HEADER, 1) == "[1|ار ام|ل]\n"
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))

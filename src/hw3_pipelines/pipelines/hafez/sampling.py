@@ -237,7 +237,7 @@ class _Writer:
             for request in requests:
                 lines = self._lines(strategy, request)
                 ids = write_poem(
-                    self.model, encode(POEM_BREAK + request.text() + "\n", self.vocab).tolist(), newline,
+                    self.model, encode(POEM_BREAK + self.layout.header(request) + "\n", self.vocab).tolist(), newline,
                     self._line_writer(strategy, request), *lines, given=given, cache=self.cache,
                     prefix=lambda couplet, asked=request: encode(self.layout.prefix(asked, asked.couplets - couplet), self.vocab).tolist(),
                 )
