@@ -107,10 +107,14 @@ def make_reproducible(seed: int, num_threads: int | None) -> None:
     backward passes (an embedding's gradient) may otherwise accumulate in another order.
 
     The switch imports torch's compiler, about a second on 2 cores, which an answering node
-    that runs no backward pass is spared.
+    that runs no backward pass is spared. It also makes every new tensor be filled with
+    NaN before use, a guard against reading uninitialised memory that changes no result
+    and took about 6% of the btc model's training time in a profile on an AVX2 CPU
+    (``aten::fill_``, 170 calls a step): that guard is turned off.
     """
     seed_and_pin_threads(seed, num_threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = False
 
 
 def train(
