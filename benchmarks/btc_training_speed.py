@@ -26,8 +26,8 @@ from unittest import mock
 import numpy as np
 import torch
 import yaml
-
 from benchmarks.serve_btc import cpu_name
+
 from hw3_pipelines.forecasting.windows import ModelInput
 from hw3_pipelines.modeling.training import make_reproducible
 from hw3_pipelines.parameters import BtcParams

@@ -3,12 +3,13 @@
 Each layout is one whole `kedro run --pipeline hafez` (train, evaluate, sample), one after
 another, with only ``hafez.model.layout`` changed and sampling free alone (form-aware and
 metre-aware writing off), so every layout answers the same requests with the same seeds.
-Per layout: training time, validation nats/char on verse characters, and the free
-ghazals' figures (the mean over ``hafez.sample.seed_count`` seeds and each seed's). Never
-run this beside another heavy job.
+Per layout: the run's and the training's time, validation nats/char on verse characters,
+and the free ghazals' figures (the mean over ``hafez.sample.seed_count`` seeds and each
+seed's; the run's log gives each seed's writing time). Never run this beside another heavy
+job.
 
-    python benchmarks/hafez_layouts.py --out benchmarks/results/hafez_layouts.json
-    python benchmarks/hafez_layouts.py --env pretrained --layouts end_first_prefixed   # after hafez_pretrain in it
+    python -m benchmarks.hafez_layouts --out benchmarks/results/hafez_layouts.json
+    python -m benchmarks.hafez_layouts --env pretrained --layouts end_first_prefixed   # after hafez_pretrain in that layout
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ REPORTING = ROOT / "data" / "08_reporting"
 FIGURES = (
     "asked_metre_share", "matla_keeps_asked_rhyme_share", "asked_qafiya_kept_share", "asked_radif_kept_share",
     "couplets_asked_mean", "couplets_written_mean", "couplets_off_by_mean", "known_word_share", "copied_hemistich_share",
-    "other_poets_word_pair_share", "seconds",
+    "other_poets_word_pair_share",
 )
 
 

@@ -12,6 +12,7 @@ from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
 from hw3_pipelines.parameters import HafezParams
 from hw3_pipelines.pipelines.hafez import nodes
 from hw3_pipelines.text.form_header import FormHeader
+from hw3_pipelines.text.layout import layout_named
 from hw3_pipelines.text.poems import poems_to_text, text_to_poems
 from hw3_pipelines.text.verse_metrics import verse_report
 from tests.conftest import conf_parameters, deep_merge
@@ -64,24 +65,28 @@ def divan_metres(poems: list[list[str]], metres=("m",)) -> pd.DataFrame:
     })
 
 
-def split(poems, **split_params):
-    return nodes.split_and_encode(poems_to_text(poems), divan_metres(poems), params(split={"val_fraction": 0.1, "tune_fraction": 0.05, "seed": 0, **split_params}))
+def split(poems, layout="plain", **split_params):
+    setting = params(split={"val_fraction": 0.1, "tune_fraction": 0.05, "seed": 0, **split_params}, model={"layout": layout})
+    return nodes.split_and_encode(poems_to_text(poems), divan_metres(poems), setting)
 
 
-def test_split_keeps_every_ghazal_whole_each_after_its_form_header():
-    vocab, parts, streams = split(POEMS)
+@pytest.mark.parametrize("name", ["plain", "end_first_prefixed"])
+def test_split_keeps_every_ghazal_whole_each_after_its_form_header(name):
+    layout = layout_named(name)
+    vocab, parts, streams = split(POEMS, name)
     assert [len(parts[f"{part}_poems"]) for part in ("val", "tune", "train")] == [2, 1, 17]
     assert sorted(parts["val_poems"] + parts["tune_poems"] + parts["train_poems"]) == list(range(20))
     inverse = {i: c for c, i in vocab.items()}
     for part in ("val", "tune", "train"):
         part_text = "".join(inverse[int(i)] for i in streams[part])
         blocks = text_to_poems(part_text)
-        assert [block[1:] for block in blocks] == [POEMS[i] for i in parts[f"{part}_poems"]]
-        assert [block[0] for block in blocks] == [FormHeader.of(POEMS[i], "m").text() for i in parts[f"{part}_poems"]]
+        assert [layout.lay_back(block) for block in blocks] == [POEMS[i] for i in parts[f"{part}_poems"]]
+        assert [block[0] for block in blocks] == [layout.header(FormHeader.of(POEMS[i], "m")) for i in parts[f"{part}_poems"]]
         scored = "".join(c for c, keep in zip(part_text, streams[f"{part}_scored"]) if keep)
-        assert scored == poems_to_text([POEMS[i] for i in parts[f"{part}_poems"]]) + "\n"
+        laid_out = [[layout.line(line) for line in POEMS[i]] for i in parts[f"{part}_poems"]]
+        assert scored == poems_to_text(laid_out) + "\n"  # verse, line breaks and ghazal ends; no header, no prefix
     plain = "".join(inverse[int(i)] for i in streams["val_without_header"])
-    assert plain == "\n" + poems_to_text([POEMS[i] for i in parts["val_poems"]]) + "\n"
+    assert plain == "\n" + poems_to_text([[layout.line(line) for line in POEMS[i]] for i in parts["val_poems"]]) + "\n"
     json.dumps(vocab, ensure_ascii=False)  # the vocabulary is plain JSON
 
 
@@ -95,7 +100,7 @@ def test_metres_of_another_corpus_are_refused():
 
 def test_the_judge_s_other_is_an_unknown_metre_in_the_header():
     vocab, parts, streams = nodes.split_and_encode(poems_to_text(POEMS), divan_metres(POEMS, ("m", "other")), params())
-    headers = {line for line in "".join({i: c for c, i in vocab.items()}[int(i)] for i in streams["train"]).split("\n") if line.startswith("[")}
+    headers = {block[0] for block in text_to_poems("".join({i: c for c, i in vocab.items()}[int(i)] for i in streams["train"]))}
     assert {header.split("|")[0] for header in headers} == {"[m", "[?"}
 
 

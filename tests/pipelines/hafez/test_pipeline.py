@@ -45,7 +45,7 @@ def test_from_a_fresh_clone_hafez_trains_the_judge_first_then_samples_again_with
     assert len(split["val_poems"]) == 50 and not set(split["val_poems"]) & set(split["train_poems"])
 
     first = latest(project_copy, f"{TEST_DATA}/07_model_output/hafez_samples.txt").read_text(encoding="utf-8")
-    assert first.startswith("[") and len(text_to_poems(first)) == 2  # each ghazal after the header it was asked for
+    assert first.startswith("[") and len(text_to_poems(first)) == 4  # 2 ghazals with each of 2 seeds, each after its header
     report_md = latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_report.md").read_text(encoding="utf-8")
     assert "## The metre judge" in report_md and "### metre-aware" in report_md
     models_before = sorted((project_copy / TEST_DATA / "06_models/hafez_char_lm.pt").iterdir())
@@ -59,7 +59,8 @@ def test_from_a_fresh_clone_hafez_trains_the_judge_first_then_samples_again_with
     report = json.loads(latest(project_copy, f"{TEST_DATA}/08_reporting/hafez_sample_report.json").read_text(encoding="utf-8"))
     assert report["settings"]["seed"] == 99 and report["settings"]["temperature"] == 0.5
     assert report["free"]["corpus_mean_hemistich_chars"] > 25 and set(report) >= {"free", "form_aware", "metre_aware", "divan"}
-    assert report["settings"]["min_couplets"] == 2 and "radif_kept_share" in report["free"]["form"]
+    assert report["settings"]["min_couplets"] == 2 and "radif_kept_share" in report["free"]["by_seed"][0]["form"]
+    assert [run["seed"] for run in report["free"]["by_seed"]] == [99, 100]
 
 
 class Said:

@@ -105,6 +105,13 @@ def test_sampling_is_seeded_and_writes_each_ghazal_after_its_request():
     assert 0 < report["divan"]["hemistichs_judged_in_their_ghazal_metre_share"] <= 1
 
 
+def test_fluency_is_none_where_no_run_has_read_the_other_poets():
+    vocab, split, table, setting = setting_up(POEMS, form_aware=False, metre_aware=None)
+    _, report = sampling.sample_verse(tiny_model(vocab), vocab, poems_to_text(POEMS), split, table, judge(POEMS), {}, None, setting)
+    assert report["free"]["by_seed"][0]["other_poets_word_pair_share"] is None
+    assert report["divan"]["held_out_other_poets_word_pair_share"] is None and "other_poets_word_pair_share" not in report["free"]
+
+
 def test_judged_drafts_are_heard_in_the_asked_metre_more_surely_than_free_lines():
     vocab, split, table, setting = setting_up(POEMS, ghazals=3)
     _, report = sample(tiny_model(vocab), vocab, POEMS, split, table, setting, sharpness=30.0)

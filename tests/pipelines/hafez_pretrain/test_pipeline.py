@@ -13,6 +13,7 @@ from hw3_pipelines.modeling.char_lm import CharLM, CharLMConfig
 from hw3_pipelines.pipelines.hafez import nodes as hafez_nodes
 from hw3_pipelines.pipelines.hafez_pretrain import nodes
 from hw3_pipelines.text.form_header import HEADER_CHARS
+from hw3_pipelines.text.layout import layout_named
 from hw3_pipelines.text.poems import text_to_poems
 from tests.conftest import TEST_DATA, latest, run_pipeline
 from tests.pipelines.hafez.test_nodes import params
@@ -30,7 +31,8 @@ def test_pretrain_then_fine_tune_from_the_pretrained_weights(project_copy):
     assert selection["poems_kept"] + selection["dropped_sharing_a_held_out_hafez_hemistich"] == 266
     corpus = latest(project_copy, f"{TEST_DATA}/04_feature/hafez_pretrain_corpus.txt").read_text(encoding="utf-8")
     blocks = text_to_poems(corpus)
-    assert len(blocks) == selection["poems_kept"] and all(block[0].startswith("[") and len(block) % 2 for block in blocks)
+    layout = layout_named(params().model.layout)  # the fine-tuning's layout, prefixes and all
+    assert len(blocks) == selection["poems_kept"] and all(block[0].startswith("[") and len(layout.lay_back(block)) % 2 == 0 for block in blocks)
     metres = pd.read_csv(latest(project_copy, f"{TEST_DATA}/04_feature/ganjoor_poem_metres.csv"))
     assert len(metres) == 266 and set(metres["source"]) == {"ganjoor"}  # both poets are labelled
     vocab = read_json(project_copy, "04_feature/hafez_vocab.json")
@@ -56,11 +58,11 @@ def test_fine_tuning_needs_a_pretrained_model_of_the_same_sizes():
     streams = {"train": torch.zeros(5000, dtype=torch.long).numpy(), "val": torch.zeros(50, dtype=torch.long).numpy()}
     with pytest.raises(MissingInputError, match="run `kedro run --pipeline hafez_pretrain` first"):
         hafez_nodes.train_char_lm(streams, vocab, None, setting)
-    larger = CharLM(CharLMConfig(vocab_size=3, alphabet="\nاب", embedding_dim=4, hidden_size=16, num_layers=1))
+    larger = CharLM(CharLMConfig(vocab_size=3, alphabet="\nاب", embedding_dim=4, hidden_size=16, num_layers=1, layout=setting.model.layout))
     with pytest.raises(ParameterError, match="the pretrained model is lstm 1×16, hafez.model asks for lstm 1×8"):
         hafez_nodes.train_char_lm(streams, {"\n": 0, "ا": 1, "ب": 2}, larger, setting)
     end_first = CharLM(CharLMConfig(vocab_size=3, alphabet="\nاب", embedding_dim=4, hidden_size=8, num_layers=1, layout="end_first"))
-    with pytest.raises(ParameterError, match="the pretrained model read the 'end_first' layout, hafez.model.layout asks for 'plain'"):
+    with pytest.raises(ParameterError, match="the pretrained model read the 'end_first' layout, hafez.model.layout asks for 'end_first_prefixed'"):
         hafez_nodes.train_char_lm(streams, {"\n": 0, "ا": 1, "ب": 2}, end_first, setting)
 
 
@@ -76,7 +78,7 @@ def test_poems_sharing_a_hemistich_with_held_out_hafez_ghazals_are_dropped():
         {"url": "/a/5", "poet": "a", "verses": ["م م", "م"]},
     ]
     metres = pd.DataFrame({"url": [f"/a/{k}" for k in range(1, 6)], "metre": ["مفاعلن (م)", None, None, None, None]})
-    text, report = nodes.select_pretraining_poems(others, metres, divan, split, vocab, params())
+    text, report = nodes.select_pretraining_poems(others, metres, divan, split, vocab, params(model={"layout": "plain"}))
     assert text_to_poems(text) == [["[?|||1]", "ط ی", "م م"], ["[?|||1]", "م م", "م"]]
     prefixed = params(model={"layout": "end_first_prefixed"})
     laid_out, _ = nodes.select_pretraining_poems(others, metres, divan, split, vocab, prefixed)

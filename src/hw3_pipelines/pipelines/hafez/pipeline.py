@@ -95,7 +95,7 @@ def sampling_pipeline() -> Pipeline:
         [
             node(
                 sampling.sample_verse,
-                [*WRITER_INPUTS[:-1], "ganjoor_clean_poems", "params:hafez"],
+                [*WRITER_INPUTS[:-1], "ganjoor_clean_poems_last_saved", "params:hafez"],
                 ["hafez_samples", "hafez_sample_report"],
                 name="sample_hafez_verse",
                 tags="inference",

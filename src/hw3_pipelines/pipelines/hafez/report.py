@@ -87,7 +87,6 @@ def _ghazals(report: dict) -> list[str]:
         ("hemistichs copied from the corpus", "copied_hemistich_share", ""),
         ("adjacent word pairs other poets also wrote (fluency)", "other_poets_word_pair_share",
          _share(divan["held_out_other_poets_word_pair_share"]) + " held out"),
-        ("seconds to write them", "seconds", ""),
     ]
     settings = report["settings"]
     seeds = [run["seed"] for run in report[strategies[0]]["by_seed"]]
@@ -143,8 +142,8 @@ def _by_seed(report: dict, key: str) -> str:
 def _value(value, key: str, unit: bool = True) -> str:
     if value is None:
         return "–"
-    if key.startswith("couplets") or key == "seconds":
-        return f"{value:.1f}" if key.startswith("couplets") else f"{value:.0f}"
+    if key.startswith("couplets"):
+        return f"{value:.1f}"
     return _share(value) if unit else f"{100 * value:.1f}"
 
 

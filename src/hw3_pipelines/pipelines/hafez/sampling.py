@@ -44,7 +44,7 @@ STRATEGIES = ("free", "form_aware", "metre_aware")
 
 def sample_verse(
     model: CharLM, vocab: dict, clean_text: str, split: dict, divan_metres: pd.DataFrame, judge: MetreJudge,
-    cache_settings: dict, other_poets: list[dict], hafez: HafezParams,
+    cache_settings: dict, other_poets: list[dict] | None, hafez: HafezParams,
 ) -> tuple[str, dict]:
     """``sample.ghazals`` ghazals asked for (``draw_requests``) with each of ``sample.seed_count``
     seeds (``seed``, ``seed + 1``, …: whole ghazals drift together, so one seed's share is
@@ -53,10 +53,11 @@ def sample_verse(
     holds every figure for each seed (``by_seed``) and as their mean, beside the Divan's.
     Fluency is the share of a text's adjacent word pairs that the other poets
     (``other_poets``, Ganjoor's clean poems) also wrote, for the ghazals and for the
-    Divan's held-out ones (``text.verse_metrics``)."""
+    Divan's held-out ones (``text.verse_metrics``); ``None`` where no run has read those
+    poems (``other_poets`` is None)."""
     sample = hafez.sample
     poems, corpus_lines, words = _corpus(clean_text)
-    pairs = word_pairs(line for poem in other_poets for line in poem["verses"])
+    pairs = None if other_poets is None else word_pairs(line for poem in other_poets for line in poem["verses"])
     strategies = [name for name in STRATEGIES if name == "free" or getattr(sample, name)]
     by_seed, free_text = {name: [] for name in strategies}, []
     for seed in range(sample.seed, sample.seed + sample.seed_count):
@@ -69,7 +70,7 @@ def sample_verse(
             scores = score_ghazals(written, requests, judge, corpus_lines, given=1 if seed_text else 0)
             lines = [line for poem in written for line in poem[1 if seed_text else 0 :]]
             by_seed[strategy].append({
-                "seed": seed, "seconds": round(seconds, 1), **scores, "other_poets_word_pair_share": known_pair_share(lines, pairs),
+                "seed": seed, **scores, "other_poets_word_pair_share": _fluency(lines, pairs),
                 **writer.counts(strategy),
             })
             logger.info("%s, seed %d: %d ghazals in %.0f s; hemistichs judged in the asked metre: %s.",
@@ -79,10 +80,14 @@ def sample_verse(
     held_out = [line for i in split["val_poems"] + split.get("tune_poems", []) for line in poems[i]]
     report = {
         "settings": sample.model_dump(),
-        "divan": {**_divan_scores(poems, divan_metres), "held_out_other_poets_word_pair_share": known_pair_share(held_out, pairs)},
+        "divan": {**_divan_scores(poems, divan_metres), "held_out_other_poets_word_pair_share": _fluency(held_out, pairs)},
         **{name: {**mean_figures(runs), "by_seed": runs} for name, runs in by_seed.items()},
     }
     return "".join(free_text), report
+
+
+def _fluency(lines: list[str], pairs: set | None) -> float | None:
+    return None if pairs is None else known_pair_share(lines, pairs)
 
 
 def mean_figures(runs: list[dict]) -> dict:
