@@ -47,8 +47,10 @@ class FormHeader:
         """The radif's words, as ``text.ghazal``'s form finder takes them."""
         return tuple(self.radif.split())
 
-    def text(self) -> str:
-        fields = (feet(self.metre), self.qafiya, self.radif, str(self.couplets))
+    def text(self, rhyme: tuple[str, str] | None = None) -> str:
+        """The header line; ``rhyme`` writes the two rhyme fields otherwise than as qafiya
+        then radif (``text.layout``'s end-first order)."""
+        fields = (feet(self.metre), *(rhyme or (self.qafiya, self.radif)), str(self.couplets))
         return OPEN + FIELD.join(fields) + CLOSE
 
     @classmethod

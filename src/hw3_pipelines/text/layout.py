@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hw3_pipelines.text.form_header import CLOSE, FIELD, OPEN, FormHeader, feet
+from hw3_pipelines.text.form_header import CLOSE, FIELD, OPEN, FormHeader
 from hw3_pipelines.text.poems import POEM_BREAK
 
 
@@ -46,7 +46,7 @@ class Layout:
 
     def header(self, header: FormHeader) -> str:
         """The form header line, without its line break (``FormHeader.text`` in the plain order)."""
-        return OPEN + FIELD.join((feet(header.metre), *self.rhyme_fields(header), str(header.couplets))) + CLOSE
+        return header.text(self.rhyme_fields(header))
 
     def prefix(self, header: FormHeader, couplets_left: int) -> str:
         """The line before a couplet (with its line break), ``""`` where the layout has none."""

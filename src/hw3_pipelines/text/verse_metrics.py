@@ -10,8 +10,10 @@ import numpy as np
 from hw3_pipelines.text.ghazal import fold
 
 
-def verse_report(generated_lines: list[str], corpus_lines: list[str]) -> dict:
-    """Word and line statistics of ``generated_lines`` against the corpus's hemistichs."""
+def verse_report(generated_lines: list[str], corpus_lines: list[str], other_pairs: set[tuple[str, str]] | None = None) -> dict:
+    """Word and line statistics of ``generated_lines`` against the corpus's hemistichs, and
+    their fluency, ``known_pair_share`` of ``other_pairs`` (another corpus's ``word_pairs``;
+    ``None`` without them)."""
     corpus_words = {word for line in corpus_lines for word in line.split()}
     corpus_line_set = set(corpus_lines)
     words = [word for line in generated_lines for word in line.split()]
@@ -22,6 +24,7 @@ def verse_report(generated_lines: list[str], corpus_lines: list[str]) -> dict:
         "copied_hemistich_share": sum(line in corpus_line_set for line in generated_lines) / max(len(generated_lines), 1),
         "mean_hemistich_chars": float(np.mean([len(line) for line in generated_lines])) if generated_lines else 0.0,
         "corpus_mean_hemistich_chars": float(np.mean([len(line) for line in corpus_lines])),
+        "other_poets_word_pair_share": None if other_pairs is None else known_pair_share(generated_lines, other_pairs),
     }
 
 

@@ -95,7 +95,7 @@ def _ghazals(report: dict) -> list[str]:
         "",
         f"Each ghazal is asked for in a metre ({settings['metre']}), a qafiya and radif and a number of couplets, written "
         "before it in its form header; what the run leaves open is taken from a Divan ghazal. Written free (the headline), "
-        "form-aware (the last word of a couplet chosen to keep the asked rhyme) and metre-aware "
+        "form-aware (the asked rhyme kept at every couplet's end) and metre-aware "
         "(several drafts of each hemistich, the one the judge hears most surely in the asked metre kept, with form-aware rhyme). "
         f"Temperature {settings['temperature']}, top-k {settings['top_k']}, seeds {', '.join(map(str, seeds))}: each cell is "
         "the mean over the seeds, each seed's figure after it; `kedro run --pipeline hafez_sample` writes more.",

@@ -67,12 +67,8 @@ def sample_verse(
             started = time.perf_counter()
             written = writer.write_all(requests, seed_text, strategy)
             seconds = time.perf_counter() - started
-            scores = score_ghazals(written, requests, judge, corpus_lines, given=1 if seed_text else 0)
-            lines = [line for poem in written for line in poem[1 if seed_text else 0 :]]
-            by_seed[strategy].append({
-                "seed": seed, **scores, "other_poets_word_pair_share": _fluency(lines, pairs),
-                **writer.counts(strategy),
-            })
+            scores = score_ghazals(written, requests, judge, corpus_lines, given=1 if seed_text else 0, other_pairs=pairs)
+            by_seed[strategy].append({"seed": seed, **scores, **writer.counts(strategy)})
             logger.info("%s, seed %d: %d ghazals in %.0f s; hemistichs judged in the asked metre: %s.",
                         strategy, seed, len(requests), seconds, _share(scores["asked_metre_share"]))
             if strategy == "free":
@@ -80,14 +76,13 @@ def sample_verse(
     held_out = [line for i in split["val_poems"] + split.get("tune_poems", []) for line in poems[i]]
     report = {
         "settings": sample.model_dump(),
-        "divan": {**_divan_scores(poems, divan_metres), "held_out_other_poets_word_pair_share": _fluency(held_out, pairs)},
+        "divan": {
+            **_divan_scores(poems, divan_metres),
+            "held_out_other_poets_word_pair_share": None if pairs is None else known_pair_share(held_out, pairs),
+        },
         **{name: {**mean_figures(runs), "by_seed": runs} for name, runs in by_seed.items()},
     }
     return "".join(free_text), report
-
-
-def _fluency(lines: list[str], pairs: set | None) -> float | None:
-    return None if pairs is None else known_pair_share(lines, pairs)
 
 
 def mean_figures(runs: list[dict]) -> dict:
@@ -291,12 +286,16 @@ class _Writer:
         }
 
 
-def score_ghazals(poems: list[list[str]], requests: list[FormHeader], judge: MetreJudge, corpus_lines: list[str], given: int = 0) -> dict:
+def score_ghazals(
+    poems: list[list[str]], requests: list[FormHeader], judge: MetreJudge, corpus_lines: list[str], given: int = 0,
+    other_pairs: set[tuple[str, str]] | None = None,
+) -> dict:
     """Generated ghazals against their requests: the share of hemistichs the judge hears in
     the asked metre, the asked rhyme kept (in the matla, and at the end of later couplets),
-    couplets against the asked number; the words and copies (``text.verse_metrics``) and
-    the form the matla sets (``text.ghazal``), as for the Divan. ``given`` first lines of
-    each ghazal (a seed text) are not the model's work and are not scored."""
+    couplets against the asked number; the words, copies and, with ``other_pairs``, fluency
+    (``text.verse_metrics``) and the form the matla sets (``text.ghazal``), as for the
+    Divan. ``given`` first lines of each ghazal (a seed text) are not the model's work and
+    are not scored."""
     metres = list(judge.config.metres)
     lines = [line for poem in poems for line in poem[given:]]
     verdicts = metre_log_probs(judge, lines) if lines else np.zeros((0, len(metres)))
@@ -317,7 +316,7 @@ def score_ghazals(poems: list[list[str]], requests: list[FormHeader], judge: Met
     return {
         "asked_metre_share": float((verdicts.argmax(axis=1) == asked)[asked >= 0].mean()) if (asked >= 0).any() else None,
         **asked_form_report(poems, requests),
-        **verse_report(lines, corpus_lines),
+        **verse_report(lines, corpus_lines, other_pairs),
         "form": form_report(poems),
         "poems": rows,
     }
