@@ -50,8 +50,9 @@ def test_sequential_parallel_and_dask_sweeps_give_identical_tables(project_copy)
     assert report.count("| price |") == 2 and "Beyond seed noise" in report
 
 
-def test_parallel_workers_get_their_share_of_the_cores(project_copy):
+def test_parallel_workers_get_their_share_of_the_cores(project_copy, monkeypatch):
     """Two workers on two cores: one torch thread each, though the parameters ask for two."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # no budget from outside, as a plain `kedro run`
     two_threads = {"btc_lookback": {"num_threads": 2}}
     run_pipeline(project_copy, "btc_lookback", two_threads)
     assert set(runs(project_copy)["torch_threads"]) == {2}
