@@ -36,8 +36,16 @@ def _not_repeated(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith(REPEATED)
 
 
+def _not_cluster_chatter(record: logging.LogRecord) -> bool:
+    """Dask's INFO records (a LocalCluster's workers starting and stopping: about 60 lines
+    a run) say nothing a run's own lines do not; its warnings and errors stay. Dask sets its
+    loggers' levels itself when imported, after Kedro's logging configuration."""
+    return record.levelno >= logging.WARNING or not record.name.startswith("distributed")
+
+
 def trim_run_logs() -> None:
-    """Leave out Kedro's records that repeat another or give the same advice every run."""
+    """Leave out Kedro's records that repeat another or give the same advice every run, and Dask's chatter."""
     for handler in logging.getLogger().handlers:
-        if _not_repeated not in handler.filters:
-            handler.addFilter(_not_repeated)
+        for keep in (_not_repeated, _not_cluster_chatter):
+            if keep not in handler.filters:
+                handler.addFilter(keep)

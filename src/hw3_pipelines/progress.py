@@ -1,4 +1,4 @@
-"""Progress for long loops: a bar with the time left on a terminal, a log line every 30 s
+"""Progress for long loops: a bar with the time left on a terminal, a log line every 60 s
 elsewhere (CI logs, a redirected run), with the time spent and an estimate of the time left.
 
 tqdm draws nothing when no terminal shows it (``disable=None``), which is right for logs
@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-LOG_EVERY_SECONDS = 30.0
+LOG_EVERY_SECONDS = 60.0
 
 
 class Progress:
