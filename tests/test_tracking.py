@@ -85,13 +85,26 @@ def test_an_interrupted_run_is_recorded_as_killed(project_copy):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "kedro", "run", "--pipeline", "hafez", "--env", "test", "--params", "hafez.training.epochs=1000"]
     process = subprocess.Popen(command, cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    started = time.monotonic()
-    for line in process.stdout:
-        if "bfloat16 autocast" in line or time.monotonic() - started > 120:
-            break
-    time.sleep(2)
-    process.send_signal(signal.SIGINT)
-    output = process.communicate(timeout=60)[0]
+    try:
+        started = time.monotonic()
+        for line in process.stdout:
+            if "bfloat16 autocast" in line or time.monotonic() - started > 120:
+                break
+        time.sleep(2)
+        # Ctrl-C, and again if the run is still going 30 s later: in one full-suite run of
+        # four the first was not acted on (not reproduced alone or under load)
+        for _ in range(2):
+            process.send_signal(signal.SIGINT)
+            try:
+                output = process.communicate(timeout=30)[0]
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            raise AssertionError("the run went on after two interrupts")
+    finally:
+        process.kill()  # never left running behind a failed test
+        process.wait()
     assert process.returncode != 0, output
     runs = runs_in(project_copy / TEST_DATA / "mlflow.db")
     assert runs.set_index("tags.mlflow.runName")["status"].to_dict() == {"hafez": "KILLED", "hafez_metre": "FINISHED"}

@@ -55,3 +55,18 @@ def test_the_divan_is_labelled_by_its_hemistichs_majority():
     assert table["ghazal"].tolist() == [1, 2] and table["first_hemistich"].tolist() == ["اا بب", "بب"]
     assert table["metre"].tolist() == ["m", "m"] and table["hemistichs"].tolist() == [3, 2]
     assert np.all(table["hemistichs_agreeing"] == table["hemistichs"])
+
+
+def test_wrong_hemistichs_are_split_by_whether_their_ghazal_is_judged_in_its_label():
+    # two ghazals labelled 1: three hemistichs judged 0, 0, 1 (so in 0), then five judged 0, 0, 1, 1, 1 (so in 1)
+    first = [[0.95, 0.05], [0.6, 0.4], [0.2, 0.8]]
+    second = [[0.99, 0.01], [0.8, 0.2], [0.1, 0.9], [0.2, 0.8], [0.3, 0.7]]
+    log_probs = np.log(np.array(first + second))
+    labels = np.ones(8, dtype=np.int64)
+    agrees = np.array([False] * 3 + [True] * 5)
+    errors = nodes.hemistich_errors(log_probs, labels, agrees)
+    assert errors == {
+        "in_ghazals_judged_in_another_metre": pytest.approx(2 / 8),
+        "in_ghazals_judged_in_their_label": pytest.approx(2 / 8),
+        "confident_in_ghazals_judged_in_their_label": pytest.approx(1 / 8),
+    }

@@ -36,6 +36,7 @@ from hw3_pipelines.text.metres import (
 from hw3_pipelines.text.poems import text_to_poems
 
 logger = logging.getLogger(__name__)
+CONFIDENT = 0.9  # a verdict this probable is a confident one
 
 
 def split_labelled_poems(clean_poems: list[dict], metre: HafezMetreParams) -> dict:
@@ -154,7 +155,25 @@ def _scores(judge: MetreJudge, poems: list[dict], classes: list[str]) -> tuple[d
         "hemistichs": len(lines),
         "hemistich_accuracy": float((verdicts == labels).mean()),
         "ghazal_accuracy": float(np.mean(ghazals)),
+        "hemistich_errors": hemistich_errors(log_probs, labels, np.repeat(np.array(ghazals, dtype=bool), np.diff(starts))),
     }, confusion
+
+
+def hemistich_errors(log_probs: np.ndarray, labels: np.ndarray, ghazal_agrees: np.ndarray) -> dict:
+    """The hemistichs judged wrong, as shares of all, in two parts. In a ghazal the judge puts
+    in another metre than its label as a whole, the label may be wrong (a ghazal keeps one
+    metre, and Ganjoor's labels are typed by hand) or the whole poem misheard: only a reader
+    can tell. In a ghazal judged in its label, a hemistich judged otherwise is the judge's
+    own error (or a corrupt line), since every hemistich of a ghazal shares its metre; of
+    those, the ones judged with a probability of at least ``CONFIDENT``.
+    ``ghazal_agrees``: per hemistich, whether its ghazal's verdict is its label."""
+    wrong = log_probs.argmax(axis=1) != labels
+    confident = np.exp(log_probs.max(axis=1)) >= CONFIDENT
+    return {
+        "in_ghazals_judged_in_another_metre": float((wrong & ~ghazal_agrees).mean()),
+        "in_ghazals_judged_in_their_label": float((wrong & ghazal_agrees).mean()),
+        "confident_in_ghazals_judged_in_their_label": float((wrong & ghazal_agrees & confident).mean()),
+    }
 
 
 def _length_baseline(train: list[dict], test: list[dict], classes: list[str]) -> dict:

@@ -37,9 +37,16 @@ def write_metre_report(report: dict, divan_metres: pd.DataFrame) -> str:
         f"| {label} | {s['poems']:,} | {s['hemistichs']:,} | {s['hemistich_accuracy']:.1%} | {s['ghazal_accuracy']:.1%} |"
         for label, s in rows
     ]
+    errors = test["hemistich_errors"]
     lines += [
         f"| the length of the hemistich alone (the most common metre of that length in training) | | | "
         f"{report['length_only_baseline']['hemistich_accuracy']:.1%} | |",
+        "",
+        f"Of the held-out hemistichs judged wrong ({1 - test['hemistich_accuracy']:.1%} of all), "
+        f"{errors['in_ghazals_judged_in_another_metre']:.1%} of all lie in the {1 - test['ghazal_accuracy']:.1%} of ghazals the judge "
+        "puts in another metre than their label as a whole (a wrong label or a whole poem misheard: only a reader can tell), and "
+        f"{errors['in_ghazals_judged_in_their_label']:.1%} are lone hemistichs in ghazals judged in their label, the judge's own errors "
+        f"({errors['confident_in_ghazals_judged_in_their_label']:.1%} with a probability of 0.9 or more).",
         "",
         f"Training: {report['poems']['train']:,} poems ({report['length_outliers_left_out_of_training']} more left out as "
         f"mislabelled by their length), epoch kept on {report['poems']['val']:,} validation poems: epoch "
