@@ -84,24 +84,23 @@ def test_an_interrupted_run_is_recorded_as_killed(project_copy):
     run_pipeline(project_copy, "hafez_metre")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "kedro", "run", "--pipeline", "hafez", "--env", "test", "--params", "hafez.training.epochs=1000"]
-    process = subprocess.Popen(command, cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C as in a terminal. A child inherits an ignored or blocked SIGINT, and in the full
+    # suite something before this test left it so in the test process: the run went on
+    # after every interrupt.
+    def default_sigint() -> None:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    process = subprocess.Popen(command, cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=default_sigint)
     try:
         started = time.monotonic()
         for line in process.stdout:
             if "bfloat16 autocast" in line or time.monotonic() - started > 120:
                 break
         time.sleep(2)
-        # Ctrl-C, and again if the run is still going 30 s later: in one full-suite run of
-        # four the first was not acted on (not reproduced alone or under load)
-        for _ in range(2):
-            process.send_signal(signal.SIGINT)
-            try:
-                output = process.communicate(timeout=30)[0]
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            raise AssertionError("the run went on after two interrupts")
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
     finally:
         process.kill()  # never left running behind a failed test
         process.wait()
