@@ -9,18 +9,16 @@ test days, as fitted and in each shape. No network is trained. The table gives e
 CRPS, coverage and the periods where it is significantly worse than GARCH-t as fitted
 (one-sided HAC Diebold-Mariano, p < 0.05).
 
-    python benchmarks/benchmark_spread_shape.py   # after a btc run has written btc_prices
+    python -m benchmarks.benchmark_spread_shape   # from the project's root, after a btc run has written btc_prices
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
+from benchmarks.benchmark_spread_window import btc_and_prices
 
 from hw3_pipelines.forecaster.members import BaselineForecasts, cumulative_baseline, fit_baselines
 from hw3_pipelines.forecaster.pool import benchmark_spread
@@ -32,7 +30,6 @@ from hw3_pipelines.pipelines.btc_rolling.pipeline import cutoffs
 
 HORIZONS = (1, 7, 14, 30)
 FACTORS = (0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.3, 1.45, 1.6)
-PROJECT = Path(__file__).resolve().parents[1]
 
 
 def crps_by_factor(train: pd.DataFrame, fitted: dict, btc: BtcParams) -> np.ndarray:
@@ -92,11 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="distribution")
     args = parser.parse_args()
-    bootstrap_project(PROJECT)
-    with KedroSession.create(project_path=PROJECT, env=args.env) as session:
-        context = session.load_context()
-        btc = BtcParams.model_validate(context.config_loader["parameters"]["btc"])
-        prices = context.catalog.load("btc_prices")
+    btc, prices = btc_and_prices(args.env)
     rows = []
     for cutoff in cutoffs():
         train, test = period_bounds(prices, cutoff, 6)

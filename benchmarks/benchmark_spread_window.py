@@ -58,16 +58,20 @@ def scored(train: pd.DataFrame, test: pd.DataFrame, btc: BtcParams, windows: lis
     return rows
 
 
+def btc_and_prices(env: str) -> tuple[BtcParams, pd.DataFrame]:
+    """The btc parameters of Kedro environment ``env`` and the prices a btc run last wrote."""
+    bootstrap_project(PROJECT)
+    with KedroSession.create(project_path=PROJECT, env=env) as session:
+        context = session.load_context()
+        return BtcParams.model_validate(context.config_loader["parameters"]["btc"]), context.catalog.load("btc_prices")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, nargs="+", default=[300, 365, 1095])
     parser.add_argument("--env", default="distribution")
     args = parser.parse_args()
-    bootstrap_project(PROJECT)
-    with KedroSession.create(project_path=PROJECT, env=args.env) as session:
-        context = session.load_context()
-        btc = BtcParams.model_validate(context.config_loader["parameters"]["btc"])
-        prices = context.catalog.load("btc_prices")
+    btc, prices = btc_and_prices(args.env)
     rows = []
     for cutoff in cutoffs():
         train, test = period_bounds(prices, cutoff, 6)

@@ -20,7 +20,7 @@ def test_a_long_unit_logs_every_60_seconds_with_the_time_left(clock, caplog):
         for step in range(10):  # 10 steps of 12 s in the first epoch
             clock["t"] += 12
             bar.advance((step + 1) / 10)
-        bar.update({"val_loss": "2.1000"})  # 12 s after the last line: not yet due
+        bar.update({"val_loss": "2.1000"})  # at the moment of the last line: not yet due
         clock["t"] += 60
         bar.update({"val_loss": "1.9000"})
         clock["t"] += 5
