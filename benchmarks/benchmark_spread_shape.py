@@ -18,15 +18,13 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from benchmarks.benchmark_spread_window import btc_and_prices
+from benchmarks.benchmark_spread_window import btc_and_prices, by_period
 
 from hw3_pipelines.forecaster.members import BaselineForecasts, cumulative_baseline, fit_baselines
 from hw3_pipelines.forecaster.pool import benchmark_spread
 from hw3_pipelines.forecasting import baselines, recursive
 from hw3_pipelines.forecasting.metrics import hac_loss_difference
 from hw3_pipelines.parameters import BtcParams
-from hw3_pipelines.pipelines.btc_rolling.nodes import period_bounds
-from hw3_pipelines.pipelines.btc_rolling.pipeline import cutoffs
 
 HORIZONS = (1, 7, 14, 30)
 FACTORS = (0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.3, 1.45, 1.6)
@@ -90,12 +88,7 @@ def main() -> None:
     parser.add_argument("--env", default="distribution")
     args = parser.parse_args()
     btc, prices = btc_and_prices(args.env)
-    rows = []
-    for cutoff in cutoffs():
-        train, test = period_bounds(prices, cutoff, 6)
-        rows += [{"period": cutoff, **row} for row in scored(train, test, btc)]
-        print(cutoff, "done", flush=True)
-    table = pd.DataFrame(rows)
+    table = by_period(prices, lambda train, test: scored(train, test, btc))
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
     print(table.pivot_table(index="period", columns=["horizon", "shape"], values="factor"))

@@ -66,17 +66,22 @@ def btc_and_prices(env: str) -> tuple[BtcParams, pd.DataFrame]:
         return BtcParams.model_validate(context.config_loader["parameters"]["btc"]), context.catalog.load("btc_prices")
 
 
+def by_period(prices: pd.DataFrame, score) -> pd.DataFrame:
+    """The rows ``score(train, test)`` gives for every rolling period, each with its period."""
+    rows = []
+    for cutoff in cutoffs():
+        train, test = period_bounds(prices, cutoff, 6)
+        rows += [{"period": cutoff, **row} for row in score(train, test)]
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, nargs="+", default=[300, 365, 1095])
     parser.add_argument("--env", default="distribution")
     args = parser.parse_args()
     btc, prices = btc_and_prices(args.env)
-    rows = []
-    for cutoff in cutoffs():
-        train, test = period_bounds(prices, cutoff, 6)
-        rows += [{"period": cutoff, **row} for row in scored(train, test, btc, args.days)]
-    table = pd.DataFrame(rows)
+    table = by_period(prices, lambda train, test: scored(train, test, btc, args.days))
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 20)
     print(table.pivot_table(index="period", columns=["horizon", "window"], values="coverage_80").round(2))
