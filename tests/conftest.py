@@ -16,10 +16,13 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MPLBACKEND", "Agg")
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # One thread per test worker, here and in the runs it starts: two workers each with two
-    # threads on a 2-core machine ran trainings several times slower than one alone. Runs
-    # that pin their threads (the test environment's training, one) are unchanged.
-    os.environ["OMP_NUM_THREADS"] = "1"
+    # One thread per test worker, here and in the runs it starts (the project's thread
+    # budget, hw3_pipelines.threads): two workers each with two threads on a 2-core machine
+    # ran trainings several times slower than one alone. Runs that pin their threads (the
+    # test environment's training, one) are unchanged.
+    from hw3_pipelines.threads import BUDGET_VARIABLE
+
+    os.environ[BUDGET_VARIABLE] = "1"
     import torch
 
     torch.set_num_threads(1)

@@ -10,3 +10,4 @@ def test_fluency_is_the_share_of_adjacent_word_pairs_another_corpus_holds():
     assert known_pair_share(["دل ما را", "كه"], pairs) == 1.0  # a one-word line has no pair
     assert known_pair_share(["دلي ما"], word_pairs(["دلی ما"])) == 1.0  # letter variants are one letter
     assert known_pair_share(["تنها"], pairs) is None
+    assert known_pair_share(["گل و مل"], None) is None  # no other corpus to look in

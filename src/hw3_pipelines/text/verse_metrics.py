@@ -24,7 +24,7 @@ def verse_report(generated_lines: list[str], corpus_lines: list[str], other_pair
         "copied_hemistich_share": sum(line in corpus_line_set for line in generated_lines) / max(len(generated_lines), 1),
         "mean_hemistich_chars": float(np.mean([len(line) for line in generated_lines])) if generated_lines else 0.0,
         "corpus_mean_hemistich_chars": float(np.mean([len(line) for line in corpus_lines])),
-        "other_poets_word_pair_share": None if other_pairs is None else known_pair_share(generated_lines, other_pairs),
+        "other_poets_word_pair_share": known_pair_share(generated_lines, other_pairs),
     }
 
 
@@ -33,11 +33,13 @@ def word_pairs(lines: Iterable[str]) -> set[tuple[str, str]]:
     return {pair for line in lines for pair in _pairs(line)}
 
 
-def known_pair_share(lines: list[str], pairs: set[tuple[str, str]]) -> float | None:
+def known_pair_share(lines: list[str], pairs: set[tuple[str, str]] | None) -> float | None:
     """A fluency measure: the share of the adjacent word pairs of ``lines`` found in
     ``pairs`` (another corpus's ``word_pairs``). Nonsense scores low; verse made only of
     the commonest phrases scores high, above real verse: read it against a human text's
-    share, both ways. ``None`` for lines without a pair."""
+    share, both ways. ``None`` for lines without a pair, or without ``pairs`` to look in."""
+    if pairs is None:
+        return None
     found = [pair in pairs for line in lines for pair in _pairs(line)]
     return sum(found) / len(found) if found else None
 

@@ -76,10 +76,7 @@ def sample_verse(
     held_out = [line for i in split["val_poems"] + split.get("tune_poems", []) for line in poems[i]]
     report = {
         "settings": sample.model_dump(),
-        "divan": {
-            **_divan_scores(poems, divan_metres),
-            "held_out_other_poets_word_pair_share": None if pairs is None else known_pair_share(held_out, pairs),
-        },
+        "divan": {**_divan_scores(poems, divan_metres), "held_out_other_poets_word_pair_share": known_pair_share(held_out, pairs)},
         **{name: {**mean_figures(runs), "by_seed": runs} for name, runs in by_seed.items()},
     }
     return "".join(free_text), report
