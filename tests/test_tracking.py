@@ -1,6 +1,9 @@
 """Every run is one MLflow run in the environment's SQLite store, with the run's numbers."""
 
 import json
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import mlflow
@@ -8,6 +11,7 @@ import pandas as pd
 import pytest
 
 from hw3_pipelines import settings
+from hw3_pipelines.run_context import HOST_TAG, PID_TAG
 from hw3_pipelines.tracking import metric_leaves
 from tests.conftest import TEST_DATA, latest, run_pipeline
 
@@ -46,6 +50,25 @@ def test_the_sweep_logs_one_nested_run_per_namespace(project_copy, monkeypatch):
     children = runs[runs["tags.mlflow.parentRunId"].notna()]
     assert sorted(children["params.lookback"]) == ["10", "5"]
     assert children["metrics.relative_mae"].notna().all()
+
+
+def test_a_run_says_its_process_from_its_creation(tmp_path):
+    """The tags come with the run MLflow creates (the entry point in pyproject.toml), so no
+    kill between creating and tagging a run can leave one that close_stale_runs cannot judge.
+    In a fresh interpreter that imports the project as ``kedro run`` does: MLflow loads the
+    entry point while it is itself imported."""
+    script = (
+        "import json, hw3_pipelines.settings, mlflow\n"
+        f"mlflow.set_tracking_uri('sqlite:///{tmp_path / 'mlflow.db'}')\n"
+        "mlflow.set_experiment('process tags')\n"  # not an experiment a run of the suite left in MLFLOW_EXPERIMENT_ID
+        "with mlflow.start_run() as run:\n"
+        "    print(json.dumps(run.data.tags))\n"  # as create_run returned them, before anything else was logged
+    )
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert child.returncode == 0, child.stderr
+    created = json.loads(child.stdout.splitlines()[-1])
+    assert created[HOST_TAG] == socket.gethostname() and created[PID_TAG].isdigit()
+    assert "context provider" not in child.stderr
 
 
 def test_tracking_switched_off_by_environment(project_copy):

@@ -17,8 +17,9 @@ run with the Kedro command. This subclass changes these things:
   ``bound_pipelines``) is logged by the plugin as one MLflow model whose artifacts are the datasets the inference reads;
   a versioned dataset is logged as the version this run saved, not its folder of every
   version (see ``_current_versions_only``);
-- each run is tagged with its host and process id, and a run starts by closing as
-  KILLED the runs left RUNNING by processes that are gone (``close_stale_runs``).
+- each run carries its host and process id from its creation (``run_context``), and a run
+  starts by closing as KILLED the runs left RUNNING by processes that are gone
+  (``close_stale_runs``).
 
 What is logged from a run's outputs: every number in its JSON reports (``btc_metrics``,
 ``btc_distribution_metrics``, ``hafez_metrics``, ...) as metrics named by their path, the
@@ -32,7 +33,6 @@ from __future__ import annotations
 import io
 import logging
 import math
-import os
 import re
 import shutil
 import socket
@@ -55,6 +55,7 @@ from pydantic import BaseModel
 from hw3_pipelines.datasets import LastSavedDataset, TorchModelDataset
 from hw3_pipelines.manifest import run_manifest
 from hw3_pipelines.quiet import importing_quietly
+from hw3_pipelines.run_context import HOST_TAG, PID_TAG
 
 _configured_level = logging.getLogger("kedro_mlflow").level
 with importing_quietly():
@@ -65,7 +66,6 @@ logging.getLogger("kedro_mlflow").setLevel(_configured_level)  # its import sets
 
 logger = logging.getLogger(__name__)
 HISTORY_SUFFIX = "_training_history"
-HOST_TAG, PID_TAG = "process.host", "process.pid"  # which process a run belongs to (close_stale_runs)
 INVALID_NAME_CHARACTERS = re.compile(r"[^/\w.\- :]")
 SWEEP_SUMMARY_SUFFIX = ".summary"
 
@@ -83,7 +83,6 @@ class MlflowTracking(MlflowHook):
         super().before_pipeline_run(run_params, pipeline, catalog)
         self._node_seconds, self._node_started, self._started = {}, {}, time.perf_counter()
         if self._is_mlflow_enabled:
-            mlflow.set_tags({HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())})
             mlflow.log_params(flat_parameters(pipeline, catalog))
 
     @hook_impl
