@@ -1,9 +1,12 @@
 """Every run is one MLflow run in the environment's SQLite store, with the run's numbers."""
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import mlflow
@@ -98,15 +101,9 @@ def test_a_run_that_fails_in_a_node_is_recorded_as_failed(project_copy):
 
 def test_an_interrupted_run_is_recorded_as_killed(project_copy):
     """Ctrl-C during training: the run is KILLED, not left for MLflow to close as FINISHED."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     run_pipeline(project_copy, "hafez_metre")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "kedro", "run", "--pipeline", "hafez", "--env", "test", "--params", "hafez.training.epochs=1000"]
+    command = [sys.executable, "-m", "kedro", "run", "--pipeline", "hafez", "--env", "test", "--params", "hafez.training.epochs=1000000"]
     # Ctrl-C as in a terminal. A child inherits an ignored or blocked SIGINT, and in the full
     # suite something before this test left it so in the test process: the run went on
     # after every interrupt.
