@@ -38,7 +38,7 @@ def crps_by_factor(train: pd.DataFrame, fitted: dict, btc: BtcParams) -> np.ndar
     returns = reference.returns.to_numpy()
     days = min(btc.calibration.benchmark_spread.days, len(returns) // 2)
     positions = len(returns) - days + recursive.walk_forward_origins(days, horizon, btc.backtest.stride)
-    actual = np.cumsum(np.stack([returns[p : p + horizon] for p in positions]), axis=1)
+    actual = recursive.cumulative_outcomes(returns, positions, horizon)
     by_horizon = cumulative_baseline("garch_t", reference, positions, fitted, horizon, btc.backtest.paths, btc.forecast.seed)
     return np.array([[by_horizon[h].widened(f).crps(actual[:, h]).mean() for h in range(horizon)] for f in FACTORS])
 
@@ -64,7 +64,7 @@ def scored(train: pd.DataFrame, test: pd.DataFrame, btc: BtcParams) -> list[dict
     reference = BaselineForecasts(known, fitted, test["Date"].to_numpy())
     returns = reference.returns.to_numpy()
     positions = reference.test_positions[recursive.walk_forward_origins(len(test), horizon, btc.backtest.stride)]
-    actual = np.cumsum(np.stack([returns[p : p + horizon] for p in positions]), axis=1)
+    actual = recursive.cumulative_outcomes(returns, positions, horizon)
     paths = cumulative_baseline("garch_t", reference, positions, fitted, horizon, btc.backtest.paths, btc.forecast.seed)
     one_day = baselines.arch_t_one_day("garch_t", reference.returns, fitted["garch_t"], reference.test_positions)
     one_day_actual = returns[reference.test_positions]

@@ -42,7 +42,7 @@ def scored(train: pd.DataFrame, test: pd.DataFrame, btc: BtcParams, windows: lis
     reference = BaselineForecasts(known, fitted, test["Date"].to_numpy())
     horizon, returns = btc.backtest.horizon, reference.returns.to_numpy()
     positions = reference.test_positions[recursive.walk_forward_origins(len(test), horizon, btc.backtest.stride)]
-    actual = np.cumsum(np.stack([returns[p : p + horizon] for p in positions]), axis=1)
+    actual = recursive.cumulative_outcomes(returns, positions, horizon)
     paths = cumulative_baseline(btc.calibration.benchmark, reference, positions, fitted, horizon, btc.backtest.paths, btc.forecast.seed)
     factors = {"as fitted": 1.0}
     for days in windows:

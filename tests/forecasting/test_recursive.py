@@ -5,6 +5,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from hw3_pipelines.forecasting.recursive import (
     band_quantiles,
+    cumulative_outcomes,
     held_features,
     to_close_paths,
     widen_paths,
@@ -50,3 +51,9 @@ def test_the_forecasting_arithmetic_runs_without_torch():
     code = ("import sys, hw3_pipelines.forecasting.recursive, hw3_pipelines.forecasting.baselines, "
             "hw3_pipelines.forecasting.distributions, hw3_pipelines.forecasting.scores; print('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_cumulative_outcomes_sum_the_returns_after_each_origin():
+    returns = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    outcomes = cumulative_outcomes(returns, np.array([0, 2]), 3)
+    np.testing.assert_array_equal(outcomes, [[1.0, 3.0, 6.0], [3.0, 7.0, 12.0]])

@@ -65,7 +65,7 @@ def _choose_paths(model: Regressor, model_input: ModelInput, scaler: MinMaxScale
     origins = recursive.walk_forward_origins(n_val, horizon, btc.backtest.stride)
     windows = model_input.X_train[-n_val:][origins]
     returns = 100 * inverse_column(scaler, model_input.y_train[-n_val:].astype("float64"), model_input.close_index)
-    actual = np.stack([np.cumsum(returns[o : o + horizon]) for o in origins])
+    actual = recursive.cumulative_outcomes(returns, origins, horizon)
     choosing = ParsimoniousChoice(
         f"{len(origins)} validation origins, horizons 1-{horizon}",
         overlap=math.ceil(horizon / btc.backtest.stride),

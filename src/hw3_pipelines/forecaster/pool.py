@@ -153,7 +153,7 @@ def benchmark_spread(train_prices: pd.DataFrame, fitted: dict, btc: BtcParams) -
     positions = len(returns) - days + recursive.walk_forward_origins(days, horizon, btc.backtest.stride)
     if horizon < 2 or len(positions) == 0:
         return {"factor": 1.0, "horizon": horizon, "chosen_on": f"none: {days} training days hold no {horizon}-day outcome"}
-    actual = np.cumsum(np.stack([returns[p : p + horizon] for p in positions]), axis=1)
+    actual = recursive.cumulative_outcomes(returns, positions, horizon)
     by_horizon = cumulative_baseline(benchmark, reference, positions, fitted, horizon, btc.backtest.paths, btc.forecast.seed)
     crps = {
         factor: float(np.mean([by_horizon[h - 1].widened(recursive.spread_ramp(factor, h, horizon)).crps(actual[:, h - 1]).mean()

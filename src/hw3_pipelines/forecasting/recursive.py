@@ -66,3 +66,9 @@ def band_quantiles(closes: np.ndarray) -> dict[str, np.ndarray]:
 def walk_forward_origins(n_days: int, horizon: int, stride: int) -> np.ndarray:
     """Positions, every ``stride`` days, from which ``horizon`` days of truth remain."""
     return np.arange(0, n_days - horizon + 1, stride)
+
+
+def cumulative_outcomes(returns: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """``(origins, horizon)``: the return from each origin to each of the ``horizon`` days
+    after it, which a walk-forward forecast from that origin is scored against."""
+    return np.cumsum(np.stack([returns[o : o + horizon] for o in origins]), axis=1)
