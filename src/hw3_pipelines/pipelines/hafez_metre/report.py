@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hw3_pipelines.modeling.plots import loss_curves
+from hw3_pipelines.pipelines.hafez_metre.nodes import CONFIDENT
 from hw3_pipelines.plotting import new_figure, persian
 from hw3_pipelines.text.form_header import feet
 from hw3_pipelines.text.metres import OTHER
@@ -46,7 +47,7 @@ def write_metre_report(report: dict, divan_metres: pd.DataFrame) -> str:
         f"{errors['in_ghazals_judged_in_another_metre']:.1%} of all lie in the {1 - test['ghazal_accuracy']:.1%} of ghazals the judge "
         "puts in another metre than their label as a whole (a wrong label or a whole poem misheard: only a reader can tell), and "
         f"{errors['in_ghazals_judged_in_their_label']:.1%} are lone hemistichs in ghazals judged in their label, the judge's own errors "
-        f"({errors['confident_in_ghazals_judged_in_their_label']:.1%} with a probability of 0.9 or more).",
+        f"({errors['confident_in_ghazals_judged_in_their_label']:.1%} with a probability of {CONFIDENT} or more).",
         "",
         f"Training: {report['poems']['train']:,} poems ({report['length_outliers_left_out_of_training']} more left out as "
         f"mislabelled by their length), epoch kept on {report['poems']['val']:,} validation poems: epoch "
