@@ -42,6 +42,7 @@ def test_shipped_parameters_are_valid(section, env):
         ({"ingest": {"source": "csv", "csv_path": None}}, ("ingest",), "needs csv_path"),
         ({"ingest": {"source": "bloomberg"}}, ("ingest", "source"), "'auto', 'yfinance', 'csv' or 'bundled'"),
         ({"validation": {"max_spike_ratio": 1.0}}, ("validation", "max_spike_ratio"), "greater than 1"),
+        ({"calibration": {"one_day_weights": "equal", "benchmark": None}}, ("calibration",), "name one in calibration.benchmark"),
     ],
 )
 def test_bad_btc_values_name_their_key(overrides, location, message):

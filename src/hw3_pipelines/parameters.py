@@ -103,6 +103,15 @@ class BtcCalibration(Strict):
     benchmark: Literal["constant_vol", "ewma", "garch_t", "gjr_garch_t", "egarch_t", "har_t"] | None
     # where the benchmark answers beyond one day, the factor on its spread there (``fit_pool``)
     benchmark_spread: BenchmarkSpread
+    # the one-day pool's weights: fitted on the validation days, or the model and the benchmark
+    # half each, nothing fitted
+    one_day_weights: Literal["fitted", "equal"]
+
+    @model_validator(mode="after")
+    def _equal_weights_need_a_benchmark(self):
+        if self.one_day_weights == "equal" and self.benchmark is None:
+            raise ValueError("one_day_weights: equal pools the model with the benchmark; name one in calibration.benchmark")
+        return self
 
 
 class BtcBaselines(Strict):

@@ -290,6 +290,17 @@ def test_distribution_heads_train_on_likelihood_and_forecast(head):
     assert (future["lower_80"] < future["median"]).all() and (future["median"] < future["upper_80"]).all()
 
 
+def test_equal_one_day_weights_pool_the_model_and_the_benchmark_half_each():
+    p = params(target="log_return", model={"head": "student_t"}, calibration={"one_day_weights": "equal"})
+    prices, train, _, scaler, windows = prepared(p)
+    model, _, calibration = trained(p, windows, scaler)
+    pool = fit_pool(model, windows, scaler, calibration, train, prices, fit_baselines(train, p), p)
+    weights, crps = pool["fitted_weights"], pool["validation_crps"]
+    assert {name: w for name, w in weights.items() if w} == {"model": 0.5, "garch_t": 0.5}
+    assert crps["pool"] < (crps["model"] + crps["garch_t"]) / 2  # CRPS is convex in the forecast: a mixture gains
+    assert pool["kept"] in {"pool", "garch_t"} and pool["weights"] == (weights if pool["kept"] == "pool" else {"garch_t": 1.0})
+
+
 def test_baselines_are_fitted_on_the_training_days_only():
     p = params()
     prices, train, _, _, _ = prepared(p)
