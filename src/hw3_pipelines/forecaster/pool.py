@@ -32,11 +32,11 @@ def fit_pool(
     model: Regressor, model_input: ModelInput, scaler: MinMaxScaler, calibration: dict,
     train_prices: pd.DataFrame, prices: pd.DataFrame, fitted: dict, btc: BtcParams,
 ) -> dict:
-    """Weights of the linear pool of the model and the baselines, two sets: those that
-    minimise the pool's mean CRPS on the validation days (the targets of the model's
-    validation windows, the last training days), for one day ahead; and for every horizon
-    beyond, those that minimise it over horizons 2..H at walk-forward origins inside the
-    same days (``_fit_pool_beyond_one_day``). Each set is kept only where its pool is
+    """Weights of the linear pool of the model and the baselines, two sets: for one day
+    ahead, those that minimise the pool's mean CRPS on the validation days (the targets of
+    the model's validation windows, the last training days) or equal ones
+    (``_one_day_weights``); and for every horizon beyond, those that minimise it over
+    horizons 2..H at walk-forward origins inside the same days (``_fit_pool_beyond_one_day``). Each set is kept only where its pool is
     better there than ``calibration.benchmark`` alone (``_pool_or_benchmark``); else the
     benchmark answers. Never the test days. On those days the baselines and
     the model's spread factor are in-sample; the model's weights were not fitted there
