@@ -36,11 +36,11 @@ def fit_pool(
     ahead, those that minimise the pool's mean CRPS on the validation days (the targets of
     the model's validation windows, the last training days) or equal ones
     (``_one_day_weights``); and for every horizon beyond, those that minimise it over
-    horizons 2..H at walk-forward origins inside the same days (``_fit_pool_beyond_one_day``). Each set is kept only where its pool is
-    better there than ``calibration.benchmark`` alone (``_pool_or_benchmark``); else the
-    benchmark answers. Never the test days. On those days the baselines and
-    the model's spread factor are in-sample; the model's weights were not fitted there
-    (only its best epoch was chosen there). A model whose one-day distribution is only
+    horizons 2..H at walk-forward origins inside the same days (``_fit_pool_beyond_one_day``).
+    Each set is kept only where its pool is better there than ``calibration.benchmark`` alone
+    (``_pool_or_benchmark``); else the benchmark answers. Never the test days. On those days
+    the baselines and the model's spread factor are in-sample; the model's weights were not
+    fitted there (only its best epoch was chosen there). A model whose one-day distribution is only
     draws (a price-level target) stays out of the one-day pool, whose forecasts are
     closed-form mixtures.
 
@@ -82,9 +82,10 @@ def fit_pool(
 def _one_day_weights(names: list[str], gram: np.ndarray, btc: BtcParams) -> np.ndarray:
     """The one-day pool's weights over ``names``: those minimising its mean CRPS on the
     validation days (``gram``), or, with ``calibration.one_day_weights: equal``, the model and
-    the benchmark half each. Equal weights estimate nothing: fitted weights carry the noise of
-    about 300 validation days, and equal ones often forecast better out of sample (the forecast
-    combination puzzle; Smith and Wallis 2009)."""
+    the benchmark half each. Equal weights estimate nothing, where fitted ones carry the noise
+    of 150 to 400 validation days; equal ones often forecast better out of sample (the forecast
+    combination puzzle; Smith and Wallis 2009). Over the rolling periods they scored as the
+    fitted ones did and held the bands less well (docs/results.md), so ``fitted`` ships."""
     if btc.calibration.one_day_weights == "fitted":
         return crps_pool_weights(gram)
     pair = [name in ("model", btc.calibration.benchmark) for name in names]
