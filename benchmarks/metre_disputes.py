@@ -20,6 +20,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from hw3_pipelines.modeling.metre_judge import judge_poems
+from hw3_pipelines.pipelines.hafez_metre.nodes import length_consistent_test_poems
 from hw3_pipelines.text.metres import class_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def disputed_ghazals(poems: list[dict], split: dict, judge) -> tuple[int, list[dict]]:
     """How many test ghazals were judged, and those judged in another class than their label's."""
-    by_url = {poem["url"]: poem for poem in poems}
-    outliers = set(split["length_outliers"])
-    test = [by_url[url] for url in split["test"] if url not in outliers]
+    test = length_consistent_test_poems({poem["url"]: poem for poem in poems}, split)
     disputed = []
     for poem, verdict in zip(test, judge_poems(judge, [poem["verses"] for poem in test])):
         label = split["classes"][class_index(poem["metre"], split["classes"])]

@@ -95,6 +95,13 @@ def _hemistichs(poems: list[dict], classes: list[str]) -> tuple[list[str], np.nd
     return lines, labels
 
 
+def length_consistent_test_poems(by_url: dict[str, dict], split: dict) -> list[dict]:
+    """The test poems whose length does not contradict their label (the split's
+    ``length_outliers``): the population of ``test_without_length_outliers``."""
+    outliers = set(split["length_outliers"])
+    return [by_url[url] for url in split["test"] if url not in outliers]
+
+
 def evaluate_metre_judge(
     judge: MetreJudge, clean_poems: list[dict], split: dict, history: pd.DataFrame, metre: HafezMetreParams
 ) -> dict:
@@ -115,7 +122,7 @@ def evaluate_metre_judge(
         "min_poems": metre.min_poems,
         "held_out_poet_name": metre.held_out_poet,
         "test": scores,
-        "test_without_length_outliers": _scores(judge, [p for p in test if p["url"] not in outliers], classes)[0],
+        "test_without_length_outliers": _scores(judge, length_consistent_test_poems(by_url, split), classes)[0],
         "held_out_poet": _scores(judge, [by_url[url] for url in split["held_out_poet"]], classes)[0],
         "shuffled_words": _scores(judge, shuffled, classes)[0],
         "length_only_baseline": _length_baseline([by_url[url] for url in split["train"]], test, classes),
