@@ -105,7 +105,7 @@ def _validate_parameters(name: str, pipeline, catalog) -> None:
             value = validated
             for key in dataset.removeprefix("params:").split("."):
                 value = value[key] if isinstance(value, dict) else getattr(value, key)
-            catalog[dataset] = value
+            catalog.save(dataset, value)  # into the parameter's MemoryDataset: replacing it, Kedro would warn
 
 
 def _duration(seconds: float) -> str:

@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 import pytest
+from kedro.io import DataCatalog
 
 from hw3_pipelines import hooks
 from hw3_pipelines.errors import MissingInputError
@@ -14,9 +15,11 @@ from tests.conftest import TEST_DATA, latest, run_pipeline
 
 
 def test_from_a_fresh_clone_hafez_trains_the_judge_first_then_samples_again_without_retraining(project_copy, recwarn, monkeypatch):
-    said = Said()
+    said, catalog_said = Said(), Said()
     monkeypatch.setattr(hooks, "logger", said)  # the run's logging set-up clears handlers added before it
+    monkeypatch.setattr(DataCatalog, "_logger", property(lambda catalog: catalog_said))
     run_pipeline(project_copy, "hafez")
+    assert catalog_said.warnings == []  # a good run warns of nothing, the judge's run inside it included
     assert said.messages[0] == ("hafez needs hafez_divan_metres_last_saved, which no earlier run has written: running "
                                 "`kedro run --pipeline hafez_metre` first, once; later runs reuse what it writes.")
     assert said.messages[1].startswith("hafez_metre done in ") and said.messages[1].endswith("; now hafez.")
@@ -64,13 +67,20 @@ def test_from_a_fresh_clone_hafez_trains_the_judge_first_then_samples_again_with
 
 
 class Said:
-    """A logger's ``info`` that keeps the messages."""
+    """A logger that keeps its info and warning messages."""
 
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.warnings: list[str] = []
 
-    def info(self, message: str, *args) -> None:
+    def info(self, message: str, *args, **kwargs) -> None:
         self.messages.append(message % args)
+
+    def warning(self, message: str, *args, **kwargs) -> None:
+        self.warnings.append(message % args)
+
+    def debug(self, message: str, *args, **kwargs) -> None:
+        pass
 
 
 def another_edition(poems: list[list[str]]) -> str:
