@@ -1,5 +1,6 @@
 """Progress for long loops: a bar with the time left on a terminal, a log line every 60 s
-elsewhere (CI logs, a redirected run), with the time spent and an estimate of the time left.
+elsewhere (CI logs, a redirected run), with the time spent and an estimate of the time left,
+and one at the end of a loop that took a while: a loop done in a few seconds ends silently.
 
 tqdm draws nothing when no terminal shows it (``disable=None``), which is right for logs
 but would leave a long step silent; so when the bar is off, the loop logs instead. A unit
@@ -20,6 +21,7 @@ from tqdm.auto import tqdm
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 LOG_EVERY_SECONDS = 60.0
+QUIET_UNDER_SECONDS = 5.0  # a loop done sooner, with no line logged yet, logs none at its end
 
 
 class Progress:
@@ -31,6 +33,7 @@ class Progress:
         self._log_every, self._fraction = log_every, 0.0
         self._started = self._logged = time.monotonic()
         self._note: dict[str, str] = {}
+        self._lines = 0
 
     def advance(self, fraction: float) -> None:
         """``fraction`` of the current unit is done."""
@@ -46,15 +49,18 @@ class Progress:
         if note:
             self._note = note
             self._bar.set_postfix(note)
-        if self._bar.disable and (self._due() or self.done == self.total):
+        if self._bar.disable and (self._due() or (self.done == self.total and self._took_a_while())):
             self._log()
 
     def _due(self) -> bool:
         return time.monotonic() - self._logged >= self._log_every
 
+    def _took_a_while(self) -> bool:
+        return self._lines > 0 or time.monotonic() - self._started >= QUIET_UNDER_SECONDS
+
     def _log(self) -> None:
         now = time.monotonic()
-        self._logged = now
+        self._logged, self._lines = now, self._lines + 1
         position = self.done + self._fraction
         elapsed = now - self._started
         left = f", about {_duration(elapsed / position * (self.total - position))} left" if 0 < position < self.total else ""
