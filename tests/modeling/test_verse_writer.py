@@ -119,20 +119,20 @@ def test_a_line_neither_starts_nor_ends_with_a_space():
     assert len(lines) == 4 and all(line[0] != 0 and line[-1] != 0 for line in lines)
 
 
-def test_a_couplet_prefix_is_read_before_each_couplet_and_before_the_poem_may_end():
+def test_a_prefix_is_read_where_the_layout_puts_one_and_before_the_poem_may_end():
     lm = model()
     with torch.no_grad():  # a model that writes one character per line and would end every poem
         lm.head.bias.fill_(-10.0)
         lm.head.bias[2], lm.head.bias[NEWLINE] = 8.0, 9.0
     read = []
 
-    def prefix(couplet):
-        read.append(couplet)
-        return [3, 3 - couplet, NEWLINE]  # as text.layout's [k|...] line, counting down
+    def prefix(line):
+        read.append(line)
+        return [3, 3 - line // 2, NEWLINE] if line % 2 == 0 else []  # as text.layout's [k|...] line before a couplet
 
     torch.manual_seed(0)
     out = write_poem(lm, [1], NEWLINE, FreeLine(1.0, banned=(3,)), min_lines=4, max_lines=4, given=[2, NEWLINE], prefix=prefix)
-    assert read == [0, 1, 2]  # before the first couplet, the second, and where the poem ends
+    assert read == [0, 1, 2, 3, 4]  # asked before every line, and where the poem ends
     lines = lines_of(out)
     assert [lines[k] for k in (0, 3, 6)] == [[3, 3], [3, 2], [3, 1]] and len(lines) == 7
     assert lines[1] == [2] and all(set(lines[k]) == {2} for k in (2, 4, 5))  # the given line comes after the first prefix

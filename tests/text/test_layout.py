@@ -27,6 +27,19 @@ def test_couplet_prefixes_count_down_the_couplets_left_and_name_the_rhyme():
     assert LAYOUTS["end_first_prefixed"].prefix(HEADER, 1) == "[1|ار ام|ل]\n"
 
 
+def test_rhyme_prefixes_stand_right_before_each_line_that_rhymes():
+    layout = LAYOUTS["end_first_rhyme_prefixed"]
+    text = layout.lay_out(GHAZAL, HEADER)
+    prefix = "[{}|ار ام|ل]"
+    assert text.split("\n") == [
+        "[?|ار ام|ل|2]", prefix.format(2), "ار ام لگ", prefix.format(2), "ار ام لد",  # the matla: both hemistichs rhyme
+        "هفان یوب هب", prefix.format(1), "ار ام ناج هک", prefix.format(0), "", "",  # later: the second one
+    ]
+    written = "".join(layout.prefix_at(HEADER, line, HEADER.couplets) + layout.line(h) + "\n" for line, h in enumerate(GHAZAL))
+    assert text == layout.header(HEADER) + "\n" + written + layout.prefix_at(HEADER, 4, HEADER.couplets) + "\n"  # as a writer asks
+    assert layout.lay_back(text.split("\n")) == GHAZAL
+
+
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_every_layout_scores_the_same_verse_characters_and_nothing_of_the_form(name):
     layout = layout_named(name)
@@ -44,3 +57,22 @@ def test_the_plain_layout_is_the_header_then_the_verse():
 def test_an_unknown_layout_is_a_clear_error():
     with pytest.raises(ValueError, match="layout must be one of"):
         layout_named("upside_down")
+
+
+@pytest.mark.parametrize(
+    ("name", "rhymes"),
+    [
+        ("plain", ["ل ما را", "ل ما را", "ن ما را"]),  # at the line's end: the matla's two, the later couplet's second
+        ("end_first_prefixed", ["ار ام ل", "ار ام ل", "ار ام ن"]),  # at its start, where lines are written end first
+        ("end_first_rhyme_prefixed", ["ار ام ل", "ار ام ل", "ار ام ن"]),
+    ],
+)
+def test_the_rhyme_mask_marks_as_many_letters_as_the_header_names_in_each_rhyming_line(name, rhymes):
+    layout = layout_named(name)
+    text = layout.lay_out(GHAZAL, HEADER)
+    mask = layout.rhyme_mask(text)
+    marked = "".join(char if keep else "\0" for char, keep in zip(text, mask))
+    assert [run for run in marked.split("\0") if run] == rhymes  # ل and ما را: 5 letters and the space between
+    assert not layout.rhyme_mask(layout.text([GHAZAL], None)).any()
+    unrhymed = ["یک دو", "سه چهار", "پنج", "شش"]
+    assert not layout.rhyme_mask(layout.lay_out(unrhymed, FormHeader.of(unrhymed, None))).any()

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 class StreamTrainConfig(TrainConfig):
     bptt: Annotated[int, Field(ge=2)]  # characters per truncated-BPTT chunk
+    rhyme_weight: Annotated[float, Field(ge=1)] = 1.0  # loss weight of the rhyme letters (``<part>_rhyme``); 1: all alike
 
 
 def stream(streams: dict, part: str, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -41,18 +42,32 @@ def train_on_streams(
     lowest loss on ``streams[select_on]``, and return it on the CPU with its history, one
     row per epoch, the kept one marked ``best``."""
     device = next(model.parameters()).device
-    result = train_on_stream(model, stream(streams, "train", device), stream(streams, select_on, device), config, desc)
+    weights = _rhyme_weights(streams, config.rhyme_weight, desc, device)
+    result = train_on_stream(model, stream(streams, "train", device), stream(streams, select_on, device), config, desc, weights)
     history = result.history_frame()
     logger.info("%s: trained %d parameters; best epoch %d (chosen on %s).", desc, parameter_count(model), result.best_epoch, select_on)
     return result.model.cpu(), history
 
 
+def _rhyme_weights(streams: dict, weight: float, desc: str, device: torch.device) -> torch.Tensor | None:
+    """Each training character's loss weight: ``weight`` on the rhyme letters, 1 elsewhere;
+    ``None`` when all weigh alike."""
+    if weight == 1:
+        return None
+    if "train_rhyme" not in streams:
+        raise ParameterError(f"{desc}.training.rhyme_weight={weight} needs a text with form headers, whose rhyme letters it weighs")
+    rhyme = torch.from_numpy(streams["train_rhyme"]).to(device)
+    return torch.where(rhyme, weight, 1.0)
+
+
 def train_on_stream(
-    model: CharLM, train_stream: tuple, select_stream: tuple, config: StreamTrainConfig, desc: str
+    model: CharLM, train_stream: tuple, select_stream: tuple, config: StreamTrainConfig, desc: str,
+    weights: torch.Tensor | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``train_stream`` and keep the epoch with the lowest loss on
     ``select_stream``, each ``(ids, scored or None)``; targets that are not scored (form
-    headers) teach nothing.
+    headers) teach nothing. ``weights``, one per training character, make the loss their
+    weighted mean (the rhyme letters weighed more); validation stays the plain mean.
 
     Each epoch cuts the training stream, from a fresh random offset, into
     ``config.batch_size`` contiguous lanes and walks them ``config.bptt`` characters at a
@@ -74,18 +89,27 @@ def train_on_stream(
     def batches(generator: torch.Generator):
         offset = int(torch.randint(bptt, (1,), generator=generator))
         span = (len(train_ids) - offset - 1) // (lanes * bptt) * bptt
-        x = train_ids[offset : offset + lanes * span].view(lanes, span)
-        y = targets[offset + 1 : offset + 1 + lanes * span].view(lanes, span)
+        inputs = train_ids[offset : offset + lanes * span]
+        outputs = [s[offset + 1 : offset + 1 + lanes * span] for s in (targets, weights) if s is not None]
         carried["state"] = None
-        return [(x[:, k : k + bptt], y[:, k : k + bptt]) for k in range(0, span, bptt)]
+        x, *ys = (t.view(lanes, span) for t in (inputs, *outputs))  # ys: targets, then weights if any
+        return [tuple(t[:, k : k + bptt] for t in (x, *ys)) for k in range(0, span, bptt)]
 
     def loss_fn(m: CharLM, batch):
         logits, state = m(batch[0], carried["state"])
         carried["state"] = detach_state(state)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[1].reshape(-1), ignore_index=IGNORED)
+        return _char_loss(logits.reshape(-1, logits.shape[-1]), *(t.reshape(-1) for t in batch[1:]))
 
     select_ids, select_scored = select_stream
     return train(
         model, batches, loss_fn, config=config, desc=desc,
         val_loss_fn=lambda m: stream_nats(m, select_ids, scored=select_scored),
     )
+
+
+def _char_loss(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean cross-entropy over the scored targets, weighted by ``weights`` where given."""
+    if weights is None:
+        return F.cross_entropy(logits, targets, ignore_index=IGNORED)
+    losses = F.cross_entropy(logits, targets, ignore_index=IGNORED, reduction="none")
+    return (losses * weights).sum() / weights[targets != IGNORED].sum()

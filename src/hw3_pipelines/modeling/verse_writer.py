@@ -115,13 +115,13 @@ class LineWriter(Protocol):
 @torch.no_grad()
 def write_poem(
     model: CharLM, context: list[int], newline: int, writer: LineWriter, min_lines: int, max_lines: int,
-    given: list[int] = (), cache=None, prefix: Callable[[int], list[int]] = lambda couplet: [],
+    given: list[int] = (), cache=None, prefix: Callable[[int], list[int]] = lambda line: [],
 ) -> list[int]:
     """The ids of one poem written after ``context`` (``given`` lines first, when any).
 
-    Before each couplet, and before the poem may end, the model reads ``prefix`` of the
-    couplet's number (from 0): the request's per-couplet form where the layout has one
-    (``text.layout``), else nothing. The model decides where the poem ends, within bounds:
+    Before each line, and before the poem may end, the model reads ``prefix`` of the
+    line's number (from 0): the request's form where the layout puts it (``text.layout``),
+    else nothing. The model decides where the poem ends, within bounds:
     not before ``min_lines`` lines nor after an odd number of lines (a couplet is two), and
     at ``max_lines`` it must. That choice is drawn from the model's own probability of a
     blank line, without temperature or top-k: they sharpen the draw of characters, and
@@ -131,11 +131,10 @@ def write_poem(
     given_lines = _split_lines(list(given), newline)
     lines = 0
     while True:
-        if lines % 2 == 0:
-            for char in prefix(lines // 2):
-                reader.read(char)
-            if lines and lines >= min_lines and (lines >= max_lines or float(torch.rand(())) < reader.next_char_probs()[newline]):
-                return reader.poem
+        for char in prefix(lines):
+            reader.read(char)
+        if lines % 2 == 0 and lines and lines >= min_lines and (lines >= max_lines or float(torch.rand(())) < reader.next_char_probs()[newline]):
+            return reader.poem
         if given_lines:
             for char in given_lines.pop(0):
                 reader.read(char)

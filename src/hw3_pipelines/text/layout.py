@@ -10,18 +10,25 @@ changes put the form inside that window:
   DeepRapper and Ou et al. 2023 write lyrics, rhyme first). The header then names the
   rhyme as those lines start: the radif's letters, then the qafiya's, both reversed, so
   that a line starts with a copy of the header's field rather than its mirror image;
-- ``couplet_prefixes``: before every couplet a line ``[k|qafiya|radif]`` names the couplets
-  left (``k``, this one included) and the rhyme it keeps (in the header's order); after the
-  last couplet a ``[0|...]`` line stands before the ghazal's end, so the model learns to end
-  where the count runs out (SongNet's and PoeLM's per-line form).
+- prefixes (``prefix_before``): a line ``[k|qafiya|radif]`` names the couplets left (``k``,
+  this one included) and the rhyme to keep (in the header's order), before every couplet
+  (``"couplet"``) or right before every line that rhymes (``"rhyme"``: both hemistichs of
+  the matla, the second of every later couplet, so that the rhyme is copied from the line
+  just above, not across a hemistich); after the last couplet a ``[0|...]`` line stands
+  before the ghazal's end, so the model learns to end where the count runs out (SongNet's
+  and PoeLM's per-line form).
 
 Header and prefix lines start with ``[``, which verse never holds, so ``scored_mask`` leaves
 all of them unscored and ``lay_back`` drops them: a user only ever sees the plain ghazal.
+``rhyme_mask`` marks the verse characters that carry the rhyme, which training may weigh more
+(Jiuge-GPT-2's loss at form-critical positions) and evaluation scores apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from hw3_pipelines.text.form_header import CLOSE, FIELD, OPEN, FormHeader
 from hw3_pipelines.text.poems import POEM_BREAK
@@ -31,7 +38,7 @@ from hw3_pipelines.text.poems import POEM_BREAK
 class Layout:
     name: str
     end_first: bool
-    couplet_prefixes: bool
+    prefix_before: str | None = None  # "couplet", "rhyme" (each line that rhymes) or None
 
     def line(self, hemistich: str) -> str:
         """A hemistich as the model reads it (and ``line`` again undoes it)."""
@@ -49,10 +56,19 @@ class Layout:
         return header.text(self.rhyme_fields(header))
 
     def prefix(self, header: FormHeader, couplets_left: int) -> str:
-        """The line before a couplet (with its line break), ``""`` where the layout has none."""
-        if not self.couplet_prefixes:
-            return ""
+        """A prefix line (with its line break): the couplets left and the rhyme."""
         return OPEN + FIELD.join((str(max(couplets_left, 0)), *self.rhyme_fields(header))) + CLOSE + "\n"
+
+    def prefix_at(self, header: FormHeader, line: int, couplets: int) -> str:
+        """What the model reads before hemistich ``line`` (from 0) of a ghazal of ``couplets``
+        couplets, or before it ends (``line`` past the last one): a prefix line where the
+        layout puts one, else ``""``."""
+        couplets_left = couplets - line // 2
+        if self.prefix_before == "couplet" and line % 2 == 0:
+            return self.prefix(header, couplets_left)
+        if self.prefix_before == "rhyme" and (line < 2 or line % 2 or couplets_left <= 0):
+            return self.prefix(header, couplets_left)
+        return ""
 
     def lay_out(self, poem: list[str], header: FormHeader | None) -> str:
         """One ghazal as the model reads it, with its poem break; without a header (``None``),
@@ -61,10 +77,9 @@ class Layout:
             return "\n".join(map(self.line, poem)) + POEM_BREAK
         couplets = (len(poem) + 1) // 2
         parts = [self.header(header) + "\n"]
-        for k in range(0, len(poem), 2):
-            parts.append(self.prefix(header, couplets - k // 2))
-            parts.extend(self.line(hemistich) + "\n" for hemistich in poem[k : k + 2])
-        parts.append(self.prefix(header, 0))
+        for line, hemistich in enumerate(poem):
+            parts.append(self.prefix_at(header, line, couplets) + self.line(hemistich) + "\n")
+        parts.append(self.prefix_at(header, 2 * couplets, couplets))
         return "".join(parts) + "\n"
 
     def text(self, poems: list[list[str]], headers: list[FormHeader] | None) -> str:
@@ -77,14 +92,49 @@ class Layout:
         """A poem's lines as the model wrote them, back to plain hemistichs."""
         return [self.line(line) for line in lines if line.strip() and not line.startswith(OPEN)]
 
+    def rhyme_mask(self, text: str) -> np.ndarray:
+        """For each character of a laid-out text, whether it is one of a rhyming line's rhyme
+        letters: both hemistichs of the matla and the second of every later couplet, as many
+        letters (spaces between them included) as the ghazal's header names in its qafiya and
+        radif, at the line's end, or its start where lines are written end first. Every
+        character of a text without headers is ``False``."""
+        mask = np.zeros(len(text), dtype=bool)
+        start, letters, verse = 0, 0, 0
+        for line in text.split("\n"):
+            fields = line[1:-1].split(FIELD) if line.startswith(OPEN) else None
+            if fields is not None and len(fields) == HEADER_FIELDS:
+                letters, verse = sum(len(field.replace(" ", "")) for field in fields[1:3]), 0
+            elif fields is None and line:
+                if verse < 2 or verse % 2:
+                    span = _span(line if self.end_first else line[::-1], letters)
+                    lo = start if self.end_first else start + len(line) - span
+                    mask[lo : lo + span] = True
+                verse += 1
+            start += len(line) + 1
+        return mask
+
+
+HEADER_FIELDS = 4  # feet, the two rhyme fields, couplets; a couplet prefix has 3
+
+
+def _span(line: str, letters: int) -> int:
+    """How many of ``line``'s first characters hold its first ``letters`` letters."""
+    seen = 0
+    for position, char in enumerate(line):
+        if seen == letters:
+            return position
+        seen += char != " "
+    return len(line)
+
 
 LAYOUTS = {
     layout.name: layout
     for layout in (
-        Layout("plain", end_first=False, couplet_prefixes=False),
-        Layout("end_first", end_first=True, couplet_prefixes=False),
-        Layout("prefixed", end_first=False, couplet_prefixes=True),
-        Layout("end_first_prefixed", end_first=True, couplet_prefixes=True),
+        Layout("plain", end_first=False),
+        Layout("end_first", end_first=True),
+        Layout("prefixed", end_first=False, prefix_before="couplet"),
+        Layout("end_first_prefixed", end_first=True, prefix_before="couplet"),
+        Layout("end_first_rhyme_prefixed", end_first=True, prefix_before="rhyme"),
     )
 }
 

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -85,6 +86,7 @@ def test_split_keeps_every_ghazal_whole_each_after_its_form_header(name):
         scored = "".join(c for c, keep in zip(part_text, streams[f"{part}_scored"]) if keep)
         laid_out = [[layout.line(line) for line in POEMS[i]] for i in parts[f"{part}_poems"]]
         assert scored == poems_to_text(laid_out) + "\n"  # verse, line breaks and ghazal ends; no header, no prefix
+        assert np.array_equal(streams[f"{part}_rhyme"], layout.rhyme_mask(part_text))
     plain = "".join(inverse[int(i)] for i in streams["val_without_header"])
     assert plain == "\n" + poems_to_text([[layout.line(line) for line in POEMS[i]] for i in parts["val_poems"]]) + "\n"
     json.dumps(vocab, ensure_ascii=False)  # the vocabulary is plain JSON

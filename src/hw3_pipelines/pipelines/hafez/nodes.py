@@ -95,7 +95,8 @@ def split_and_encode(clean_text: str, divan_metres: pd.DataFrame, hafez: HafezPa
     metre ``hafez_metre``'s judge hears in it, its qafiya, radif and length), laid out as
     ``hafez.model.layout`` says (``text.layout``) and followed by a blank line, so the
     model learns where a ghazal ends; ``<part>_scored`` marks the characters that are
-    scored (not the headers' nor the prefixes'). ``val_without_header`` is the validation
+    scored (not the headers' nor the prefixes'), ``<part>_rhyme`` those that carry a
+    rhyming line's rhyme (``Layout.rhyme_mask``). ``val_without_header`` is the validation
     verse alone, in the same layout. No poem is in two parts.
     """
     poems = text_to_poems(clean_text)
@@ -117,6 +118,7 @@ def split_and_encode(clean_text: str, divan_metres: pd.DataFrame, hafez: HafezPa
         if ids:
             text = layout.text([poems[i] for i in ids], [headers[i] for i in ids])
             streams[part], streams[f"{part}_scored"] = encode(text, vocab), scored_mask(text)
+            streams[f"{part}_rhyme"] = layout.rhyme_mask(text)
     streams["val_without_header"] = encode("\n" + layout.text([poems[i] for i in parts["val"]], None), vocab)
     return vocab, {f"{part}_poems": ids for part, ids in parts.items()}, streams
 
@@ -195,7 +197,8 @@ def evaluate_char_lm(
     Every score is the mean over the same characters: the validation ghazals' verse, line
     breaks and ghazal ends, never their headers. ``val_nats_per_char``, the headline, is
     the saved weights' with each ghazal's form header given; ``..._without_header`` the
-    same text read without headers. With weight averaging the raw weights' score at the
+    same text read without headers, ``val_rhyme_nats_per_char`` the rhyming lines' rhyme
+    letters alone (``Layout.rhyme_mask``): how well the model copies the asked rhyme. With weight averaging the raw weights' score at the
     kept epoch is reported beside it, with ``evaluation.dynamic`` the score under dynamic
     evaluation (``modeling.dynamic_eval``) as ``val_nats_per_char_dynamic``, and with the
     neural cache the scores with the cache (``val_nats_per_char_cache``) and with both
@@ -207,12 +210,14 @@ def evaluate_char_lm(
     with torch.no_grad():
         model = model.eval()
         hidden, probs = hidden_states(model, val_ids)
-        model_chars = -torch.log(probs[torch.arange(len(val_ids) - 1), val_ids[1:]])[val_scored[1:]].numpy()
+        every_char = -torch.log(probs[torch.arange(len(val_ids) - 1), val_ids[1:]]).numpy()
+        model_chars = every_char[val_scored[1:].numpy()]
         nats = float(model_chars.mean())
         scores = {
             "val_nats_per_char": nats,
             "val_bits_per_char": nats / math.log(2),
             "val_nats_per_char_without_header": stream_nats(model, plain_ids),
+            "val_rhyme_nats_per_char": float(every_char[streams["val_rhyme"][1:]].mean()),
         }
     if hafez.training.ema_decay:
         scores["val_nats_per_char_raw_weights"] = float(history.loc[history["best"], "val_loss_raw"].iloc[0])

@@ -236,7 +236,7 @@ class _Writer:
                 ids = write_poem(
                     self.model, encode(POEM_BREAK + self.layout.header(request) + "\n", self.vocab).tolist(), newline,
                     self._line_writer(strategy, request), *lines, given=given, cache=self.cache,
-                    prefix=lambda couplet, asked=request: encode(self.layout.prefix(asked, asked.couplets - couplet), self.vocab).tolist(),
+                    prefix=lambda line, asked=request: encode(self.layout.prefix_at(asked, line, asked.couplets), self.vocab).tolist(),
                 )
                 poems.append(self.layout.lay_back(decode(ids, self.vocab).split("\n")))
                 progress.update()

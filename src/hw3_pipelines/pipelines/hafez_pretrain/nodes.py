@@ -164,9 +164,12 @@ def _trigram_overlap(lines: list[str], trigrams: set) -> dict:
     }
 
 
-def split_and_encode_pretraining(pretrain_text: str, hafez_vocab: dict, pretrain: HafezPretrainParams) -> dict:
+def split_and_encode_pretraining(pretrain_text: str, hafez_vocab: dict, hafez: HafezParams, pretrain: HafezPretrainParams) -> dict:
     """A seeded split by whole poems (the held-out share picks the best epoch), encoded in
-    the Divan's alphabet with the headers marked as not scored (``<part>_scored``)."""
+    the Divan's alphabet with the headers marked as not scored (``<part>_scored``) and the
+    rhyme letters marked (``<part>_rhyme``, ``Layout.rhyme_mask`` of the text's layout,
+    ``hafez.model.layout``)."""
+    layout = layout_named(hafez.model.layout)
     poems = text_to_poems(pretrain_text)
     n_val = max(1, round(len(poems) * pretrain.split.val_fraction))
     if n_val >= len(poems):
@@ -176,6 +179,7 @@ def split_and_encode_pretraining(pretrain_text: str, hafez_vocab: dict, pretrain
     for part, chosen in (("train", [p for i, p in enumerate(poems) if i not in val]), ("val", [p for i, p in enumerate(poems) if i in val])):
         text = poems_to_text(chosen) + "\n"
         streams[part], streams[f"{part}_scored"] = encode(text, hafez_vocab), scored_mask(text)
+        streams[f"{part}_rhyme"] = layout.rhyme_mask(text)
     return streams
 
 

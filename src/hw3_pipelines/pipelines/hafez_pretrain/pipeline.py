@@ -49,7 +49,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 nodes.split_and_encode_pretraining,
-                ["hafez_pretrain_corpus", "hafez_vocab", "params:hafez_pretrain"],
+                ["hafez_pretrain_corpus", "hafez_vocab", "params:hafez", "params:hafez_pretrain"],
                 "hafez_pretrain_token_ids",
                 name="split_and_encode_pretraining_corpus",
                 tags="features",
