@@ -133,7 +133,8 @@ def write_poem(
     while True:
         for char in prefix(lines):
             reader.read(char)
-        if lines % 2 == 0 and lines and lines >= min_lines and (lines >= max_lines or float(torch.rand(())) < reader.next_char_probs()[newline]):
+        may_end = lines % 2 == 0 and lines >= max(min_lines, 1)
+        if may_end and (lines >= max_lines or float(torch.rand(())) < reader.next_char_probs()[newline]):
             return reader.poem
         if given_lines:
             for char in given_lines.pop(0):
