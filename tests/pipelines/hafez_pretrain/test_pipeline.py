@@ -62,7 +62,7 @@ def test_fine_tuning_needs_a_pretrained_model_of_the_same_sizes():
     with pytest.raises(ParameterError, match="the pretrained model is lstm 1×16, hafez.model asks for lstm 1×8"):
         hafez_nodes.train_char_lm(streams, {"\n": 0, "ا": 1, "ب": 2}, larger, setting)
     end_first = CharLM(CharLMConfig(vocab_size=3, alphabet="\nاب", embedding_dim=4, hidden_size=8, num_layers=1, layout="end_first"))
-    with pytest.raises(ParameterError, match="the pretrained model read the 'end_first' layout, hafez.model.layout asks for 'end_first_prefixed'"):
+    with pytest.raises(ParameterError, match="the pretrained model read the 'end_first' layout, hafez.model.layout asks for 'end_first_rhyme_prefixed'"):
         hafez_nodes.train_char_lm(streams, {"\n": 0, "ا": 1, "ب": 2}, end_first, setting)
 
 
