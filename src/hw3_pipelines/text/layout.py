@@ -27,18 +27,21 @@ all of them unscored and ``lay_back`` drops them: a user only ever sees the plai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from hw3_pipelines.text.form_header import CLOSE, FIELD, OPEN, FormHeader
 from hw3_pipelines.text.poems import POEM_BREAK
 
+HEADER_FIELDS = 4  # feet, the two rhyme fields, couplets; a prefix line has 3
+
 
 @dataclass(frozen=True)
 class Layout:
     name: str
     end_first: bool
-    prefix_before: str | None = None  # "couplet", "rhyme" (each line that rhymes) or None
+    prefix_before: Literal["couplet", "rhyme"] | None = None  # before each couplet, or each line that rhymes
 
     def line(self, hemistich: str) -> str:
         """A hemistich as the model reads it (and ``line`` again undoes it)."""
@@ -112,9 +115,6 @@ class Layout:
                 verse += 1
             start += len(line) + 1
         return mask
-
-
-HEADER_FIELDS = 4  # feet, the two rhyme fields, couplets; a couplet prefix has 3
 
 
 def _span(line: str, letters: int) -> int:

@@ -198,8 +198,8 @@ def evaluate_char_lm(
     breaks and ghazal ends, never their headers. ``val_nats_per_char``, the headline, is
     the saved weights' with each ghazal's form header given; ``..._without_header`` the
     same text read without headers, ``val_rhyme_nats_per_char`` the rhyming lines' rhyme
-    letters alone (``Layout.rhyme_mask``): how well the model copies the asked rhyme. With weight averaging the raw weights' score at the
-    kept epoch is reported beside it, with ``evaluation.dynamic`` the score under dynamic
+    letters alone (``Layout.rhyme_mask``): how well the model copies the asked rhyme. With
+    weight averaging the raw weights' score at the kept epoch is reported beside it, with ``evaluation.dynamic`` the score under dynamic
     evaluation (``modeling.dynamic_eval``) as ``val_nats_per_char_dynamic``, and with the
     neural cache the scores with the cache (``val_nats_per_char_cache``) and with both
     (``val_nats_per_char_dynamic_cache``). The n-grams read no headers.
