@@ -40,6 +40,12 @@ def test_rhyme_prefixes_stand_right_before_each_line_that_rhymes():
     assert layout.lay_back(text.split("\n")) == GHAZAL
 
 
+def test_line_prefixes_give_a_line_that_does_not_rhyme_the_count_alone():
+    text = LAYOUTS["end_first_line_prefixed"].lay_out(GHAZAL, HEADER)
+    assert text.split("\n")[5:8] == ["[1]", "هفان یوب هب", "[1|ار ام|ل]"]
+    assert text.replace("[1]\n", "") == LAYOUTS["end_first_rhyme_prefixed"].lay_out(GHAZAL, HEADER)
+
+
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_every_layout_scores_the_same_verse_characters_and_nothing_of_the_form(name):
     layout = layout_named(name)
@@ -65,6 +71,7 @@ def test_an_unknown_layout_is_a_clear_error():
         ("plain", ["ل ما را", "ل ما را", "ن ما را"]),  # at the line's end: the matla's two, the later couplet's second
         ("end_first_prefixed", ["ار ام ل", "ار ام ل", "ار ام ن"]),  # at its start, where lines are written end first
         ("end_first_rhyme_prefixed", ["ار ام ل", "ار ام ل", "ار ام ن"]),
+        ("end_first_line_prefixed", ["ار ام ل", "ار ام ل", "ار ام ن"]),
     ],
 )
 def test_the_rhyme_mask_marks_as_many_letters_as_the_header_names_in_each_rhyming_line(name, rhymes):

@@ -14,7 +14,8 @@ changes put the form inside that window:
   this one included) and the rhyme to keep (in the header's order), before every couplet
   (``"couplet"``) or right before every line that rhymes (``"rhyme"``: both hemistichs of
   the matla, the second of every later couplet, so that the rhyme is copied from the line
-  just above, not across a hemistich); after the last couplet a ``[0|...]`` line stands
+  just above, not across a hemistich), and with ``"line"`` the count alone (``[k]``) before
+  each line that does not rhyme; after the last couplet a ``[0|...]`` line stands
   before the ghazal's end, so the model learns to end where the count runs out (SongNet's
   and PoeLM's per-line form).
 
@@ -41,7 +42,7 @@ HEADER_FIELDS = 4  # feet, the two rhyme fields, couplets; a prefix line has 3
 class Layout:
     name: str
     end_first: bool
-    prefix_before: Literal["couplet", "rhyme"] | None = None  # before each couplet, or each line that rhymes
+    prefix_before: Literal["couplet", "rhyme", "line"] | None = None  # before each couplet, each line that rhymes, or every line
 
     def line(self, hemistich: str) -> str:
         """A hemistich as the model reads it (and ``line`` again undoes it)."""
@@ -69,8 +70,10 @@ class Layout:
         couplets_left = couplets - line // 2
         if self.prefix_before == "couplet" and line % 2 == 0:
             return self.prefix(header, couplets_left)
-        if self.prefix_before == "rhyme" and (line < 2 or line % 2 or couplets_left <= 0):
+        if self.prefix_before in ("rhyme", "line") and (line < 2 or line % 2 or couplets_left <= 0):
             return self.prefix(header, couplets_left)
+        if self.prefix_before == "line":
+            return OPEN + str(couplets_left) + CLOSE + "\n"
         return ""
 
     def lay_out(self, poem: list[str], header: FormHeader | None) -> str:
@@ -135,6 +138,7 @@ LAYOUTS = {
         Layout("prefixed", end_first=False, prefix_before="couplet"),
         Layout("end_first_prefixed", end_first=True, prefix_before="couplet"),
         Layout("end_first_rhyme_prefixed", end_first=True, prefix_before="rhyme"),
+        Layout("end_first_line_prefixed", end_first=True, prefix_before="line"),
     )
 }
 
