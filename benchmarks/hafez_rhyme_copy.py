@@ -26,8 +26,7 @@ from kedro.framework.startup import bootstrap_project
 
 from hw3_pipelines.modeling.neural_cache import hidden_states
 from hw3_pipelines.modeling.training import make_reproducible
-from hw3_pipelines.text.form_header import OPEN
-from hw3_pipelines.text.layout import HEADER_FIELDS, layout_named
+from hw3_pipelines.text.layout import layout_named
 from hw3_pipelines.text.vocab import decode
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -37,21 +36,12 @@ KINDS = ("matla, first hemistich", "matla, second hemistich", "later couplets, s
 def rhyme_chances(model, ids: torch.Tensor, vocab: dict) -> dict[str, list[float]]:
     """Each rhyming line's probability of its rhyme letters, by kind of line."""
     text = decode(ids, vocab)
-    rhyme = layout_named(model.config.layout).rhyme_mask(text)
     with torch.no_grad():
         _, probs = hidden_states(model.eval(), ids)
     log_probs = torch.log(probs[torch.arange(len(ids) - 1), ids[1:]]).numpy()  # of character t + 1
     chances = {kind: [] for kind in KINDS}
-    start, verse = 0, 0
-    for line in text.split("\n"):
-        if line.startswith(OPEN) and line.count("|") == HEADER_FIELDS - 1:
-            verse = 0
-        elif line and not line.startswith(OPEN):
-            letters = np.nonzero(rhyme[start : start + len(line)])[0] + start
-            if len(letters):
-                chances[KINDS[min(verse, 2)]].append(float(np.exp(log_probs[letters - 1].sum())))
-            verse += 1
-        start += len(line) + 1
+    for hemistich, start, end in layout_named(model.config.layout).rhyme_spans(text):
+        chances[KINDS[min(hemistich, 2)]].append(float(np.exp(log_probs[start - 1 : end - 1].sum())))
     return chances
 
 

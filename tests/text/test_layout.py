@@ -80,6 +80,7 @@ def test_the_rhyme_mask_marks_as_many_letters_as_the_header_names_in_each_rhymin
     mask = layout.rhyme_mask(text)
     marked = "".join(char if keep else "\0" for char, keep in zip(text, mask))
     assert [run for run in marked.split("\0") if run] == rhymes  # ل and ما را: 5 letters and the space between
+    assert [hemistich for hemistich, _, _ in layout.rhyme_spans(text)] == [0, 1, 3]
     assert not layout.rhyme_mask(layout.text([GHAZAL], None)).any()
     unrhymed = ["یک دو", "سه چهار", "پنج", "شش"]
     assert not layout.rhyme_mask(layout.lay_out(unrhymed, FormHeader.of(unrhymed, None))).any()

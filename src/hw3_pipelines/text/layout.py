@@ -98,25 +98,34 @@ class Layout:
         """A poem's lines as the model wrote them, back to plain hemistichs."""
         return [self.line(line) for line in lines if line.strip() and not line.startswith(OPEN)]
 
-    def rhyme_mask(self, text: str) -> np.ndarray:
-        """For each character of a laid-out text, whether it is one of a rhyming line's rhyme
-        letters: both hemistichs of the matla and the second of every later couplet, as many
+    def rhyme_spans(self, text: str) -> list[tuple[int, int, int]]:
+        """Where a laid-out text's rhymes stand: ``(hemistich, start, end)`` for each rhyming
+        line, its hemistich's number in the ghazal (both of the matla, 0 and 1, and the second
+        of every later couplet) and the span of its rhyme letters, ``text[start:end]``: as many
         letters (spaces between them included) as the ghazal's header names in its qafiya and
-        radif, at the line's end, or its start where lines are written end first. Every
-        character of a text without headers is ``False``."""
-        mask = np.zeros(len(text), dtype=bool)
+        radif, at the line's end, or its start where lines are written end first. A line with
+        no such letters, and every line of a text without headers, has none."""
+        spans = []
         start, letters, verse = 0, 0, 0
         for line in text.split("\n"):
             fields = line[1:-1].split(FIELD) if line.startswith(OPEN) else None
             if fields is not None and len(fields) == HEADER_FIELDS:
                 letters, verse = sum(len(field.replace(" ", "")) for field in fields[1:3]), 0
             elif fields is None and line:
-                if verse < 2 or verse % 2:
-                    span = _span(line if self.end_first else line[::-1], letters)
+                span = _span(line if self.end_first else line[::-1], letters)
+                if span and (verse < 2 or verse % 2):
                     lo = start if self.end_first else start + len(line) - span
-                    mask[lo : lo + span] = True
+                    spans.append((verse, lo, lo + span))
                 verse += 1
             start += len(line) + 1
+        return spans
+
+    def rhyme_mask(self, text: str) -> np.ndarray:
+        """For each character of a laid-out text, whether it is one of a rhyming line's rhyme
+        letters (``rhyme_spans``)."""
+        mask = np.zeros(len(text), dtype=bool)
+        for _, start, end in self.rhyme_spans(text):
+            mask[start:end] = True
         return mask
 
 
