@@ -89,11 +89,14 @@ def train_on_stream(
     def batches(generator: torch.Generator):
         offset = int(torch.randint(bptt, (1,), generator=generator))
         span = (len(train_ids) - offset - 1) // (lanes * bptt) * bptt
-        inputs = train_ids[offset : offset + lanes * span]
-        outputs = [s[offset + 1 : offset + 1 + lanes * span] for s in (targets, weights) if s is not None]
+        def in_lanes(values: torch.Tensor, start: int) -> torch.Tensor:
+            return values[start : start + lanes * span].view(lanes, span)
+
+        columns = [in_lanes(train_ids, offset), in_lanes(targets, offset + 1)]
+        if weights is not None:
+            columns.append(in_lanes(weights, offset + 1))
         carried["state"] = None
-        x, *ys = (t.view(lanes, span) for t in (inputs, *outputs))  # ys: targets, then weights if any
-        return [tuple(t[:, k : k + bptt] for t in (x, *ys)) for k in range(0, span, bptt)]
+        return [tuple(column[:, k : k + bptt] for column in columns) for k in range(0, span, bptt)]
 
     def loss_fn(m: CharLM, batch):
         logits, state = m(batch[0], carried["state"])
